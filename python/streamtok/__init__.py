@@ -1,0 +1,24 @@
+"""streamtok: exact tiktoken-compatible token counts, over whole texts and over streams.
+
+This module is the public API; everything else is private.
+"""
+
+from streamtok._encoding import (
+    Encoding,
+    encoding_for_model,
+    get_encoding,
+    list_encoding_names,
+)
+from streamtok._models import MODEL_PREFIX_TO_ENCODING, MODEL_TO_ENCODING, encoding_name_for_model
+from streamtok._native import __version__
+
+__all__ = [
+    "MODEL_PREFIX_TO_ENCODING",
+    "MODEL_TO_ENCODING",
+    "Encoding",
+    "__version__",
+    "encoding_for_model",
+    "encoding_name_for_model",
+    "get_encoding",
+    "list_encoding_names",
+]

@@ -1,0 +1,214 @@
+//! One-shot encode, count and decode, built on the same scanners as the streams.
+
+use crate::bpe;
+use crate::error::{Error, Result};
+use crate::pretok::Family;
+use crate::special::SpecialMatcher;
+use crate::vocab::{Rank, Spec, Vocab, BUILTIN_NAMES};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// A tokenizer: pattern family, mergeable ranks and special tokens.
+pub struct Encoding {
+    name: String,
+    family: Family,
+    vocab: Arc<Vocab>,
+    specials: Vec<(String, Rank)>,
+    special_bytes: HashMap<Rank, Box<[u8]>>,
+    all_specials: SpecialMatcher,
+}
+
+impl Encoding {
+    /// Makes an encoding from its parts; every single byte must be a token.
+    pub fn new(spec: Spec) -> Result<Encoding> {
+        if let Some(b) = (0..=255u8).find(|&b| spec.vocab.rank(&[b]).is_none()) {
+            return Err(Error::MalformedVocab { line: 0, reason: format!("byte {b:#04x} has no token") });
+        }
+        let mut special_bytes = HashMap::new();
+        for (text, rank) in &spec.specials {
+            special_bytes.entry(*rank).or_insert_with(|| text.as_bytes().into());
+        }
+        let all_specials = SpecialMatcher::new(spec.specials.iter().map(|(t, r)| (t.as_str(), *r)));
+        Ok(Encoding {
+            name: spec.name,
+            family: spec.family,
+            vocab: spec.vocab,
+            specials: spec.specials,
+            special_bytes,
+            all_specials,
+        })
+    }
+
+    /// The built-in encoding `name`, made once per process and shared.
+    pub fn builtin(name: &str) -> Result<Arc<Encoding>> {
+        static CELLS: [OnceLock<Arc<Encoding>>; BUILTIN_NAMES.len()] = [const { OnceLock::new() }; BUILTIN_NAMES.len()];
+        let index = BUILTIN_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .ok_or_else(|| Error::UnknownEncoding(name.to_string()))?;
+        if let Some(e) = CELLS[index].get() {
+            return Ok(e.clone());
+        }
+        let made = Arc::new(Encoding::new(Spec::builtin(name)?)?);
+        Ok(CELLS[index].get_or_init(|| made).clone())
+    }
+
+    /// The encoding's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The pre-tokenizer pattern family.
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// The mergeable tokens.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// Special tokens and their ids.
+    pub fn specials(&self) -> &[(String, Rank)] {
+        &self.specials
+    }
+
+    /// A matcher for every special token.
+    pub fn all_specials(&self) -> &SpecialMatcher {
+        &self.all_specials
+    }
+
+    /// A matcher for the special tokens named in `allowed` (unknown names are ignored).
+    pub fn special_matcher<'a>(&self, allowed: impl IntoIterator<Item = &'a str>) -> SpecialMatcher {
+        let wanted: std::collections::HashSet<&str> = allowed.into_iter().collect();
+        SpecialMatcher::new(self.specials.iter().filter(|(t, _)| wanted.contains(t.as_str())).map(|(t, r)| (t.as_str(), *r)))
+    }
+
+    /// Highest token id, special tokens included.
+    pub fn max_token_value(&self) -> Rank {
+        let specials = self.specials.iter().map(|s| s.1).max().unwrap_or(0);
+        specials.max(self.vocab.rank_end().saturating_sub(1))
+    }
+
+    /// Tokens of `text`, all of it ordinary text.
+    pub fn encode_ordinary(&self, text: &str) -> Vec<Rank> {
+        let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        self.encode_ordinary_into(text, &mut out);
+        out
+    }
+
+    /// Appends the tokens of `text`, all of it ordinary text, to `out`.
+    pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
+        for piece in self.family.pieces(text) {
+            bpe::encode_piece(&self.vocab, piece, out);
+        }
+    }
+
+    /// Number of tokens of `text`, all of it ordinary text.
+    pub fn count(&self, text: &str) -> usize {
+        self.family.pieces(text).map(|piece| bpe::count_piece(&self.vocab, piece)).sum()
+    }
+
+    /// Tokens of `text`, the special tokens that `allowed` recognises encoded as themselves.
+    pub fn encode(&self, text: &str, allowed: &SpecialMatcher) -> Vec<Rank> {
+        let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        let mut start = 0;
+        while let Some((s, e, rank)) = allowed.find(text.as_bytes(), start) {
+            // Special tokens are ASCII-delimited in every built-in encoding; a custom one that is
+            // not still splits on character boundaries because it is a whole `str`.
+            self.encode_ordinary_into(&text[start..s], &mut out);
+            out.push(rank);
+            start = e;
+        }
+        self.encode_ordinary_into(&text[start..], &mut out);
+        out
+    }
+
+    /// Bytes of one token, special tokens included.
+    pub fn decode_single(&self, token: u64) -> Result<&[u8]> {
+        let rank = Rank::try_from(token).map_err(|_| Error::UnknownToken(token))?;
+        self.vocab
+            .bytes_of(rank)
+            .or_else(|| self.special_bytes.get(&rank).map(|b| &b[..]))
+            .ok_or(Error::UnknownToken(token))
+    }
+
+    /// Concatenated bytes of `tokens`.
+    pub fn decode_bytes(&self, tokens: &[u64]) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(tokens.len() * 4);
+        for &t in tokens {
+            out.extend_from_slice(self.decode_single(t)?);
+        }
+        Ok(out)
+    }
+
+    /// The id of the token whose bytes are `bytes`, special tokens included.
+    pub fn encode_single_token(&self, bytes: &[u8]) -> Result<Rank> {
+        if let Some(r) = self.vocab.rank(bytes) {
+            return Ok(r);
+        }
+        self.specials
+            .iter()
+            .find(|(t, _)| t.as_bytes() == bytes)
+            .map(|s| s.1)
+            .ok_or_else(|| Error::NotAToken(String::from_utf8_lossy(bytes).into_owned()))
+    }
+
+    /// Whether `token` is the id of a special token.
+    pub fn is_special_token(&self, token: u64) -> bool {
+        Rank::try_from(token).is_ok_and(|r| self.special_bytes.contains_key(&r))
+    }
+}
+
+/// `f` over every item, on up to `threads` scoped threads; results keep the items' order.
+pub fn parallel_map<I: Sync, T: Send>(items: &[I], threads: usize, f: &(impl Fn(&I) -> T + Sync)) -> Vec<T> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<T>>()))
+            .collect();
+        // A panicking worker re-raises its panic here, where the bindings turn it into an error.
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_are_shared() {
+        let a = Encoding::builtin("cl100k_base").unwrap();
+        let b = Encoding::builtin("cl100k_base").unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(matches!(Encoding::builtin("nope"), Err(Error::UnknownEncoding(_))));
+    }
+
+    #[test]
+    fn hello_world_has_tiktokens_ids() {
+        // Ids as tiktoken's own docstrings give them.
+        assert_eq!(Encoding::builtin("r50k_base").unwrap().encode_ordinary("hello world"), [31373, 995]);
+        assert_eq!(Encoding::builtin("o200k_base").unwrap().encode_ordinary("hello world"), [24912, 2375]);
+    }
+
+    #[test]
+    fn specials_encode_only_when_allowed() {
+        let e = Encoding::builtin("cl100k_base").unwrap();
+        let all = e.all_specials().clone();
+        assert_eq!(e.encode("a<|endoftext|>b", &all)[1], 100257);
+        assert!(!e.encode("a<|endoftext|>b", &SpecialMatcher::default()).contains(&100257));
+    }
+
+    #[test]
+    fn decode_rejects_unknown_ids() {
+        let e = Encoding::builtin("o200k_base").unwrap();
+        assert_eq!(e.decode_single(199999).unwrap(), b"<|endoftext|>");
+        assert_eq!(e.decode_single(199998), Err(Error::UnknownToken(199998)));
+        assert_eq!(e.decode_bytes(&[1 << 40]), Err(Error::UnknownToken(1 << 40)));
+    }
+}

@@ -1,0 +1,30 @@
+//! The one error type of the core; the bindings map it to Python exceptions.
+
+/// Everything that can go wrong in the core, with a message that names the bad value.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A name that is not one of the built-in encodings.
+    #[error("unknown encoding {0:?}")]
+    UnknownEncoding(String),
+    /// A pattern family name that is not gpt2, cl100k or o200k.
+    #[error("unknown pattern family {0:?} (expected one of \"gpt2\", \"cl100k\", \"o200k\")")]
+    UnknownFamily(String),
+    /// `decode` got an id outside the vocabulary.
+    #[error("unknown token id {0}")]
+    UnknownToken(u64),
+    /// `encode_single_token` got bytes that are no single token.
+    #[error("no single token for {0:?}")]
+    NotAToken(String),
+    /// A .tiktoken file that does not parse; `line` counts from 1, 0 means the file as a whole.
+    #[error("malformed .tiktoken data at line {line}: {reason}")]
+    MalformedVocab { line: usize, reason: String },
+    /// A special token whose id or text collides with the vocabulary or another special token.
+    #[error("invalid special token {0:?}: {1}")]
+    InvalidSpecial(String, String),
+    /// Bytes that are not UTF-8, pushed with strict error handling.
+    #[error("invalid utf-8 at byte {offset}: {reason}")]
+    InvalidUtf8 { offset: usize, reason: &'static str },
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

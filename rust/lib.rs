@@ -1,0 +1,18 @@
+//! streamtok: exact tiktoken-compatible token counts over streamed text.
+
+pub mod bpe;
+pub mod encoding;
+pub mod error;
+pub mod pretok;
+pub mod special;
+pub mod tiktoken_format;
+pub mod unicode;
+pub mod vocab;
+
+#[cfg(feature = "python")]
+mod py;
+
+pub use encoding::Encoding;
+pub use error::{Error, Result};
+pub use pretok::Family;
+pub use vocab::Rank;

@@ -1,0 +1,68 @@
+//! Scanner of cl100k_base:
+//! `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
+
+use super::{is_cr_lf, whitespace, NeedMore, Text};
+use crate::unicode::{folded_letter, Ch, LETTER, NUMBER, SPACE};
+
+/// Neither letter, number nor whitespace.
+#[inline]
+fn is_other(c: Ch) -> bool {
+    !c.is(LETTER | NUMBER | SPACE)
+}
+
+/// End of the piece that starts at offset 0.
+pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
+    let Some(c0) = t.peek(0)? else { return Ok(0) };
+    if c0.cp == u32::from(b'\'') {
+        if let Some(n) = contraction(t)? {
+            return Ok(n);
+        }
+    }
+    if c0.is(LETTER) {
+        return t.run(0, |c| c.is(LETTER));
+    }
+    if c0.is(NUMBER) {
+        // `\p{N}{1,3}+`
+        let mut end = c0.len;
+        for _ in 0..2 {
+            match t.peek(end)? {
+                Some(c) if c.is(NUMBER) => end += c.len,
+                _ => break,
+            }
+        }
+        return Ok(end);
+    }
+    // `[^\r\n\p{L}\p{N}]?+\p{L}++`: one leading non-letter, non-newline joins a word.
+    let c1 = if is_cr_lf(c0) { None } else { t.peek(c0.len)? };
+    if let Some(c1) = c1 {
+        if c1.is(LETTER) {
+            return t.run(c0.len, |c| c.is(LETTER));
+        }
+    }
+    // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
+    let start = match (c0.cp, c1) {
+        (_, _) if is_other(c0) => Some(0),
+        (0x20, Some(c1)) if is_other(c1) => Some(1),
+        _ => None,
+    };
+    if let Some(start) = start {
+        let end = t.run(start, is_other)?;
+        return t.run(end, is_cr_lf);
+    }
+    whitespace(t, true, true)
+}
+
+/// `'(?i:[sdmt]|ll|ve|re)`; `None` when it does not match.
+fn contraction(t: &Text) -> Result<Option<usize>, NeedMore> {
+    let Some(c1) = t.peek(1)? else { return Ok(None) };
+    let second = match folded_letter(c1.cp) {
+        b's' | b'd' | b'm' | b't' => return Ok(Some(1 + c1.len)),
+        b'l' => b'l',
+        b'v' | b'r' => b'e',
+        _ => return Ok(None),
+    };
+    Ok(match t.peek(1 + c1.len)? {
+        Some(c2) if folded_letter(c2.cp) == second => Some(1 + c1.len + c2.len),
+        _ => None,
+    })
+}

@@ -1,0 +1,47 @@
+//! Scanner of r50k_base / p50k_base / p50k_edit:
+//! `'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s`
+
+use super::{whitespace, NeedMore, Text};
+use crate::unicode::{Ch, LETTER, NUMBER, SPACE};
+
+/// Letter, number, whitespace or (0) anything else: the classes whose runs form pieces.
+#[inline]
+fn kind(c: Ch) -> u8 {
+    c.flags & (LETTER | NUMBER | SPACE)
+}
+
+/// End of the piece that starts at offset 0.
+pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
+    let Some(c0) = t.peek(0)? else { return Ok(0) };
+    if c0.cp == u32::from(b'\'') {
+        if let Some(n) = contraction(t)? {
+            return Ok(n);
+        }
+    }
+    // ` ?\p{L}++`, ` ?\p{N}++`, ` ?[^\s\p{L}\p{N}]++`: a space joins a following run.
+    let (start, first) = match (c0.cp, kind(c0)) {
+        (0x20, _) => match t.peek(1)? {
+            Some(c1) if kind(c1) != SPACE => (1, c1),
+            _ => return whitespace(t, false, true),
+        },
+        (_, SPACE) => return whitespace(t, false, true),
+        _ => (0, c0),
+    };
+    let k = kind(first);
+    t.run(start, |c| kind(c) == k)
+}
+
+/// `'(?:[sdmt]|ll|ve|re)`, case-sensitive; `None` when it does not match.
+fn contraction(t: &Text) -> Result<Option<usize>, NeedMore> {
+    let Some(c1) = t.peek(1)? else { return Ok(None) };
+    let second = match char::from_u32(c1.cp) {
+        Some('s' | 'd' | 'm' | 't') => return Ok(Some(2)),
+        Some('l') => 'l',
+        Some('v' | 'r') => 'e',
+        _ => return Ok(None),
+    };
+    Ok(match t.peek(2)? {
+        Some(c2) if c2.cp == second as u32 => Some(3),
+        _ => None,
+    })
+}

@@ -1,0 +1,188 @@
+//! Resumable pre-tokenizers: one hand-written scanner per tiktoken pattern family.
+//!
+//! Each scanner answers one question: given the text from a piece boundary, where does the
+//! piece end? Without end of input it answers only when no continuation of the text can change
+//! the answer, and otherwise asks for more. The scanners read characters only through
+//! [`Text::peek`], which asks for more input whenever a read goes past the buffered text; so the
+//! streaming answer is right by construction whenever the one-shot answer is.
+
+mod cl100k;
+mod gpt2;
+mod o200k;
+
+use crate::error::{Error, Result};
+use crate::unicode::{decode_at, Ch};
+
+/// The pattern families of tiktoken's encodings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// r50k_base, p50k_base, p50k_edit (and gpt2).
+    Gpt2,
+    /// cl100k_base.
+    Cl100k,
+    /// o200k_base, o200k_harmony.
+    O200k,
+}
+
+/// A read went past the buffered text before the input ended: the answer needs more input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NeedMore;
+
+/// Outcome of a scanner read: a character, `None` at end of input, or `Err(NeedMore)`.
+pub(crate) type Peek = std::result::Result<Option<Ch>, NeedMore>;
+
+/// Buffered text from a piece boundary, and whether the input ends with it.
+pub(crate) struct Text<'a> {
+    bytes: &'a [u8],
+    eof: bool,
+}
+
+impl Text<'_> {
+    /// The character at byte offset `i`.
+    #[inline]
+    pub(crate) fn peek(&self, i: usize) -> Peek {
+        if i < self.bytes.len() {
+            Ok(Some(decode_at(self.bytes, i)))
+        } else if self.eof {
+            Ok(None)
+        } else {
+            Err(NeedMore)
+        }
+    }
+
+    /// End of the run of characters satisfying `pred` that starts at `i`.
+    #[inline]
+    pub(crate) fn run(&self, i: usize, pred: impl Fn(Ch) -> bool) -> std::result::Result<usize, NeedMore> {
+        Ok(self.run_tracking(i, pred)?.0)
+    }
+
+    /// Like [`Text::run`], also giving the start of the run's last character (`i` if empty).
+    #[inline]
+    pub(crate) fn run_tracking(
+        &self,
+        mut i: usize,
+        pred: impl Fn(Ch) -> bool,
+    ) -> std::result::Result<(usize, usize), NeedMore> {
+        let mut last = i;
+        while let Some(c) = self.peek(i)? {
+            if !pred(c) {
+                break;
+            }
+            last = i;
+            i += c.len;
+        }
+        Ok((i, last))
+    }
+}
+
+impl Family {
+    /// The family of a name: `"gpt2"`, `"cl100k"` or `"o200k"`.
+    pub fn from_name(name: &str) -> Result<Family> {
+        match name {
+            "gpt2" | "r50k" | "p50k" => Ok(Family::Gpt2),
+            "cl100k" => Ok(Family::Cl100k),
+            "o200k" => Ok(Family::O200k),
+            other => Err(Error::UnknownFamily(other.to_string())),
+        }
+    }
+
+    /// The family's name, as [`Family::from_name`] takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Gpt2 => "gpt2",
+            Family::Cl100k => "cl100k",
+            Family::O200k => "o200k",
+        }
+    }
+
+    /// Byte length of the piece that starts at `bytes[0]`, or `None` when more input could
+    /// change it. `bytes` must be valid UTF-8; with `eof` and non-empty `bytes` there is always
+    /// an answer.
+    #[inline]
+    pub fn next_piece(self, bytes: &[u8], eof: bool) -> Option<usize> {
+        if bytes.is_empty() {
+            return if eof { Some(0) } else { None };
+        }
+        let text = Text { bytes, eof };
+        let found = match self {
+            Family::Gpt2 => gpt2::piece(&text),
+            Family::Cl100k => cl100k::piece(&text),
+            Family::O200k => o200k::piece(&text),
+        };
+        found.ok()
+    }
+
+    /// The pieces of a complete text, in order.
+    pub fn pieces(self, text: &str) -> Pieces<'_> {
+        Pieces { family: self, rest: text.as_bytes() }
+    }
+}
+
+/// Iterator over the pieces of a complete text.
+pub struct Pieces<'a> {
+    family: Family,
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        // With end of input a scanner always answers, with at least one character.
+        let n = self.family.next_piece(self.rest, true).unwrap_or(self.rest.len()).max(1);
+        let (piece, rest) = self.rest.split_at(n.min(self.rest.len()));
+        self.rest = rest;
+        Some(piece)
+    }
+}
+
+/// Whether `c` is `\r` or `\n`.
+#[inline]
+pub(crate) fn is_cr_lf(c: Ch) -> bool {
+    c.cp == 0x0d || c.cp == 0x0a
+}
+
+/// The whitespace alternatives, from a whitespace character at offset 0.
+///
+/// All families have `\s+$` (the run up to end of input), `\s+(?!\S)` (the run but its last
+/// character, when something follows) and a single-character fallback. cl100k and o200k add
+/// `\s*[\r\n]` (up to the run's last newline): cl100k tries it after `\s++$`
+/// (`end_first`), o200k before.
+#[inline]
+pub(crate) fn whitespace(
+    t: &Text,
+    newline_ends: bool,
+    end_first: bool,
+) -> std::result::Result<usize, NeedMore> {
+    let mut i = 0;
+    let mut last = 0;
+    let mut after_newline = 0;
+    let at_end = loop {
+        match t.peek(i)? {
+            Some(c) if c.is(crate::unicode::SPACE) => {
+                last = i;
+                i += c.len;
+                if is_cr_lf(c) {
+                    after_newline = i;
+                }
+            }
+            Some(_) => break false,
+            None => break true,
+        }
+    };
+    if end_first && at_end {
+        return Ok(i);
+    }
+    if newline_ends && after_newline > 0 {
+        return Ok(after_newline);
+    }
+    if at_end {
+        return Ok(i);
+    }
+    // `\s+(?!\S)` gives back the last character so that the next piece can start with it.
+    Ok(if last > 0 { last } else { i })
+}

@@ -1,0 +1,116 @@
+//! Scanner of o200k_base and o200k_harmony; the pattern's alternatives, in order:
+//!
+//! 1. `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
+//! 2. `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?`
+//! 3. `\p{N}{1,3}`
+//! 4. ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
+//! 5. `\s*[\r\n]+`
+//! 6. `\s+(?!\S)`
+//! 7. `\s+`
+//!
+//! The optional prefix of 1 and 2 is not possessive: the regex engine backtracks from taking it
+//! to leaving it, and inside 1 from a long upper run to a shorter one; the scanner follows the
+//! same order of attempts, so a mark or title-case letter splits exactly where tiktoken splits.
+
+use super::{is_cr_lf, whitespace, NeedMore, Text};
+use crate::unicode::{folded_letter, Ch, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH};
+
+/// `[^\r\n\p{L}\p{N}]`, the optional character in front of a word.
+#[inline]
+fn is_prefix(c: Ch) -> bool {
+    !c.is(LETTER | NUMBER) && !is_cr_lf(c)
+}
+
+/// End of the piece that starts at offset 0.
+pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
+    let Some(c0) = t.peek(0)? else { return Ok(0) };
+    let word_can_start = c0.is(LETTER | UPPERISH | LOWERISH) || is_prefix(c0);
+    if word_can_start {
+        let starts = [if is_prefix(c0) { Some(c0.len) } else { None }, Some(0)];
+        for start in starts.into_iter().flatten() {
+            if let Some(end) = lower_word(t, start)? {
+                return contraction(t, end);
+            }
+        }
+        for start in starts.into_iter().flatten() {
+            if let Some(end) = upper_word(t, start)? {
+                return contraction(t, end);
+            }
+        }
+    }
+    if c0.is(NUMBER) {
+        let mut end = c0.len;
+        for _ in 0..2 {
+            match t.peek(end)? {
+                Some(c) if c.is(NUMBER) => end += c.len,
+                _ => break,
+            }
+        }
+        return Ok(end);
+    }
+    // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
+    let is_other = |c: Ch| !c.is(LETTER | NUMBER | SPACE);
+    let start = if is_other(c0) {
+        Some(0)
+    } else if c0.cp == 0x20 {
+        match t.peek(1)? {
+            Some(c1) if is_other(c1) => Some(1),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    if let Some(start) = start {
+        let end = t.run(start, is_other)?;
+        return t.run(end, |c| is_cr_lf(c) || c.cp == u32::from(b'/'));
+    }
+    whitespace(t, true, false)
+}
+
+/// `[upper]*[lower]+` from `start`: the upper run, backtracked to its last character that is
+/// also lower when what follows it is not lower.
+fn lower_word(t: &Text, start: usize) -> Result<Option<usize>, NeedMore> {
+    let mut i = start;
+    let mut after_last_lower = None;
+    loop {
+        match t.peek(i)? {
+            Some(c) if c.is(UPPERISH) => {
+                i += c.len;
+                if c.is(LOWERISH) {
+                    after_last_lower = Some(i);
+                }
+            }
+            Some(c) if c.is(LOWERISH) => return t.run(i, |c| c.is(LOWERISH)).map(Some),
+            _ => return Ok(after_last_lower),
+        }
+    }
+}
+
+/// `[upper]+[lower]*` from `start`.
+fn upper_word(t: &Text, start: usize) -> Result<Option<usize>, NeedMore> {
+    match t.peek(start)? {
+        Some(c) if c.is(UPPERISH) => {}
+        _ => return Ok(None),
+    }
+    let end = t.run(start, |c| c.is(UPPERISH))?;
+    t.run(end, |c| c.is(LOWERISH)).map(Some)
+}
+
+/// `(?i:'s|'t|'re|'ve|'m|'ll|'d)?` after a word that ends at `end`.
+fn contraction(t: &Text, end: usize) -> Result<usize, NeedMore> {
+    match t.peek(end)? {
+        Some(c) if c.cp == u32::from(b'\'') => {}
+        _ => return Ok(end),
+    }
+    let Some(c1) = t.peek(end + 1)? else { return Ok(end) };
+    let second = match folded_letter(c1.cp) {
+        b's' | b't' | b'm' | b'd' => return Ok(end + 1 + c1.len),
+        b'l' => b'l',
+        b'r' | b'v' => b'e',
+        _ => return Ok(end),
+    };
+    Ok(match t.peek(end + 1 + c1.len)? {
+        Some(c2) if folded_letter(c2.cp) == second => end + 1 + c1.len + c2.len,
+        _ => end,
+    })
+}

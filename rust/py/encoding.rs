@@ -1,0 +1,201 @@
+//! `streamtok._native.Encoding`: the one-shot API over [`crate::Encoding`].
+
+use super::text::{text_of, type_error, DETACH_BYTES};
+use crate::encoding::Encoding;
+use crate::pretok::Family;
+use crate::special::SpecialMatcher;
+use crate::vocab::{Rank, Spec};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A tokenizer with tiktoken's behaviour; the Python class `streamtok.Encoding` extends it.
+#[pyclass(name = "Encoding", module = "streamtok._native", subclass, frozen)]
+pub struct PyEncoding {
+    pub(crate) inner: Arc<Encoding>,
+}
+
+impl PyEncoding {
+    /// The matcher for `allowed`: `None` for no special tokens, "all", or an iterable of texts.
+    fn matcher(&self, allowed: Option<&Bound<'_, PyAny>>) -> PyResult<Cow<'_, SpecialMatcher>> {
+        let Some(allowed) = allowed else { return Ok(Cow::Owned(SpecialMatcher::default())) };
+        if let Ok(s) = allowed.cast::<PyString>() {
+            if s.to_str()? == "all" {
+                return Ok(Cow::Borrowed(self.inner.all_specials()));
+            }
+            return Err(PyValueError::new_err("allowed_special must be \"all\" or a set of special tokens"));
+        }
+        let mut texts = Vec::new();
+        for item in allowed.try_iter()? {
+            texts.push(item?.extract::<String>()?);
+        }
+        Ok(Cow::Owned(self.inner.special_matcher(texts.iter().map(String::as_str))))
+    }
+
+    /// Runs `f` on every text, on up to `num_threads` threads, with the GIL released.
+    fn batch<T: Send>(
+        py: Python<'_>,
+        texts: &Bound<'_, PyAny>,
+        num_threads: usize,
+        f: impl Fn(&str) -> T + Sync,
+    ) -> PyResult<Vec<T>> {
+        let owned: Vec<Bound<'_, PyAny>> = texts.try_iter()?.collect::<PyResult<_>>()?;
+        let strs: Vec<Cow<'_, str>> = owned.iter().map(|t| text_of(t)).collect::<PyResult<_>>()?;
+        let strs: Vec<&str> = strs.iter().map(|s| s.as_ref()).collect();
+        Ok(py.detach(|| crate::encoding::parallel_map(&strs, num_threads, &|t: &&str| f(t))))
+    }
+}
+
+#[pymethods]
+impl PyEncoding {
+    #[new]
+    #[pyo3(signature = (name, *, data=None, family=None, special_tokens=None))]
+    fn new(
+        py: Python<'_>,
+        name: &str,
+        data: Option<&[u8]>,
+        family: Option<&str>,
+        special_tokens: Option<HashMap<String, Rank>>,
+    ) -> PyResult<Self> {
+        let Some(data) = data else {
+            return Ok(PyEncoding { inner: Encoding::builtin(name)? });
+        };
+        let family = Family::from_name(family.unwrap_or(""))?;
+        let specials: Vec<(String, Rank)> = special_tokens.unwrap_or_default().into_iter().collect();
+        let inner = py.detach(|| Spec::from_tiktoken(name, family, data, specials).and_then(Encoding::new))?;
+        Ok(PyEncoding { inner: Arc::new(inner) })
+    }
+
+    /// The encoding's name.
+    #[getter]
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    /// The pattern family: "gpt2", "cl100k" or "o200k".
+    #[getter]
+    fn family(&self) -> &'static str {
+        self.inner.family().name()
+    }
+
+    /// Highest token id, special tokens included.
+    #[getter]
+    fn max_token_value(&self) -> Rank {
+        self.inner.max_token_value()
+    }
+
+    /// Number of token ids: `max_token_value + 1`.
+    #[getter]
+    fn n_vocab(&self) -> u64 {
+        u64::from(self.inner.max_token_value()) + 1
+    }
+
+    /// Special token texts and their ids.
+    #[getter]
+    fn _special_tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (text, rank) in self.inner.specials() {
+            d.set_item(text, rank)?;
+        }
+        Ok(d)
+    }
+
+    /// Encodes `text` into token ids, treating all of it as ordinary text.
+    fn encode_ordinary(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Vec<Rank>> {
+        let text = text_of(text)?;
+        if text.len() >= DETACH_BYTES {
+            Ok(py.detach(|| self.inner.encode_ordinary(&text)))
+        } else {
+            Ok(self.inner.encode_ordinary(&text))
+        }
+    }
+
+    /// Number of tokens of `text`, treating all of it as ordinary text.
+    fn count(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let text = text_of(text)?;
+        if text.len() >= DETACH_BYTES {
+            Ok(py.detach(|| self.inner.count(&text)))
+        } else {
+            Ok(self.inner.count(&text))
+        }
+    }
+
+    /// Encodes `text`, the special tokens in `allowed` ("all" or texts) as themselves.
+    #[pyo3(signature = (text, allowed=None))]
+    fn _encode(&self, py: Python<'_>, text: &Bound<'_, PyAny>, allowed: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Rank>> {
+        let matcher = self.matcher(allowed)?;
+        let text = text_of(text)?;
+        Ok(py.detach(|| self.inner.encode(&text, &matcher)))
+    }
+
+    /// Encodes every text of `texts` as ordinary text, in parallel.
+    #[pyo3(signature = (texts, *, num_threads=8))]
+    fn encode_ordinary_batch(&self, py: Python<'_>, texts: &Bound<'_, PyAny>, num_threads: usize) -> PyResult<Vec<Vec<Rank>>> {
+        Self::batch(py, texts, num_threads, |t| self.inner.encode_ordinary(t))
+    }
+
+    /// Counts the tokens of every text of `texts`, in parallel.
+    #[pyo3(signature = (texts, *, num_threads=8))]
+    fn count_batch(&self, py: Python<'_>, texts: &Bound<'_, PyAny>, num_threads: usize) -> PyResult<Vec<usize>> {
+        Self::batch(py, texts, num_threads, |t| self.inner.count(t))
+    }
+
+    /// Encodes every text of `texts` with the special tokens of `allowed`, in parallel.
+    #[pyo3(signature = (texts, allowed=None, *, num_threads=8))]
+    fn _encode_batch(
+        &self,
+        py: Python<'_>,
+        texts: &Bound<'_, PyAny>,
+        allowed: Option<&Bound<'_, PyAny>>,
+        num_threads: usize,
+    ) -> PyResult<Vec<Vec<Rank>>> {
+        let matcher = self.matcher(allowed)?;
+        Self::batch(py, texts, num_threads, |t| self.inner.encode(t, &matcher))
+    }
+
+    /// The bytes of `tokens`, concatenated.
+    fn decode_bytes<'py>(&self, py: Python<'py>, tokens: Vec<Rank>) -> PyResult<Bound<'py, PyBytes>> {
+        let ids: Vec<u64> = tokens.into_iter().map(u64::from).collect();
+        Ok(PyBytes::new(py, &self.inner.decode_bytes(&ids)?))
+    }
+
+    /// The bytes of one token, special tokens included.
+    fn decode_single_token_bytes<'py>(&self, py: Python<'py>, token: Rank) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, self.inner.decode_single(u64::from(token))?))
+    }
+
+    /// The bytes of each token.
+    fn decode_tokens_bytes<'py>(&self, py: Python<'py>, tokens: Vec<Rank>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        tokens
+            .into_iter()
+            .map(|t| Ok(PyBytes::new(py, self.inner.decode_single(u64::from(t))?)))
+            .collect()
+    }
+
+    /// The id of the token whose text or bytes are `text_or_bytes`, special tokens included.
+    fn encode_single_token(&self, text_or_bytes: &Bound<'_, PyAny>) -> PyResult<Rank> {
+        if let Ok(b) = text_or_bytes.cast::<PyBytes>() {
+            return Ok(self.inner.encode_single_token(b.as_bytes())?);
+        }
+        if text_or_bytes.is_instance_of::<PyString>() {
+            let text = text_of(text_or_bytes)?;
+            return Ok(self.inner.encode_single_token(text.as_bytes())?);
+        }
+        Err(type_error("str | bytes", text_or_bytes))
+    }
+
+    /// Whether `token` is the id of a special token.
+    fn is_special_token(&self, token: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let token: i128 = token.extract()?;
+        Ok(u64::try_from(token).is_ok_and(|t| self.inner.is_special_token(t)))
+    }
+
+    /// The bytes of every mergeable token, in rank order.
+    fn token_byte_values<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
+        let v = self.inner.vocab();
+        (0..v.rank_end()).filter_map(|r| v.bytes_of(r)).map(|b| PyBytes::new(py, b)).collect()
+    }
+}

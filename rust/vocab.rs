@@ -1,0 +1,295 @@
+//! Rank tables: the embedded encodings, `.tiktoken` files, and their special tokens.
+
+use crate::error::{Error, Result};
+use crate::pretok::Family;
+use crate::tiktoken_format;
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
+
+/// Token id.
+pub type Rank = u32;
+
+/// Marks an empty slot of the hash table and a rank with no token.
+const NONE: Rank = Rank::MAX;
+
+/// Mergeable tokens by rank, and an open-addressing table from token bytes to rank.
+///
+/// The table stores ranks only (4 bytes a slot); a probe compares the candidate's bytes through
+/// the rank-ordered offsets, so the embedded blob serves as both key store and decoder.
+pub struct Vocab {
+    bytes: Cow<'static, [u8]>,
+    /// `spans[r]..spans[r + 1]` are the bytes of rank `r`; an empty span is a rank with no
+    /// token (no token is empty).
+    spans: Vec<u32>,
+    table: Vec<Rank>,
+    mask: usize,
+    len: usize,
+}
+
+/// Hash of a token's bytes; short keys (most lookups) take one or two multiplications.
+#[inline]
+fn hash(key: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = (key.len() as u64).wrapping_mul(K);
+    let mut chunks = key.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h.rotate_left(23) ^ w).wrapping_mul(K);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    h ^ (h >> 29)
+}
+
+impl Vocab {
+    /// Builds the vocabulary from `(bytes, rank)` pairs with distinct ranks and tokens.
+    pub fn from_pairs(mut pairs: Vec<(Vec<u8>, Rank)>) -> Vocab {
+        pairs.sort_unstable_by_key(|p| p.1);
+        let n = pairs.last().map_or(0, |p| p.1 as usize + 1);
+        let mut bytes = Vec::with_capacity(pairs.iter().map(|p| p.0.len()).sum());
+        let mut spans = Vec::with_capacity(n + 1);
+        spans.push(0);
+        let mut next = pairs.iter().peekable();
+        for r in 0..n {
+            if let Some((token, _)) = next.next_if(|p| p.1 as usize == r) {
+                bytes.extend_from_slice(token);
+            }
+            spans.push(bytes.len() as u32);
+        }
+        Vocab::build(Cow::Owned(bytes), spans)
+    }
+
+    /// Reads a blob written by `build.rs`: `n`, `n + 1` offsets, token bytes.
+    fn from_blob(blob: &'static [u8]) -> Vocab {
+        let word = |i: usize| u32::from_le_bytes([blob[4 * i], blob[4 * i + 1], blob[4 * i + 2], blob[4 * i + 3]]);
+        let n = word(0) as usize;
+        let spans: Vec<u32> = (0..=n).map(|i| word(1 + i)).collect();
+        let bytes = &blob[4 * (n + 2)..];
+        Vocab::build(Cow::Borrowed(bytes), spans)
+    }
+
+    fn build(bytes: Cow<'static, [u8]>, spans: Vec<u32>) -> Vocab {
+        let len = spans.windows(2).filter(|w| w[0] != w[1]).count();
+        let slots = (len * 2).next_power_of_two().max(16);
+        let mut vocab = Vocab { bytes, spans, table: vec![NONE; slots], mask: slots - 1, len };
+        for r in 0..vocab.spans.len() - 1 {
+            if vocab.spans[r] == vocab.spans[r + 1] {
+                continue;
+            }
+            let mut slot = hash(vocab.token(r as Rank)) as usize & vocab.mask;
+            while vocab.table[slot] != NONE {
+                slot = (slot + 1) & vocab.mask;
+            }
+            vocab.table[slot] = r as Rank;
+        }
+        vocab
+    }
+
+    /// Number of mergeable tokens.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no mergeable tokens.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// One past the highest rank.
+    pub fn rank_end(&self) -> Rank {
+        (self.spans.len() - 1) as Rank
+    }
+
+    /// Bytes of the token with rank `r` (empty for a hole); `r` must be below `rank_end`.
+    #[inline]
+    fn token(&self, r: Rank) -> &[u8] {
+        let r = r as usize;
+        &self.bytes[self.spans[r] as usize..self.spans[r + 1] as usize]
+    }
+
+    /// Bytes of the token with rank `r`, if there is one.
+    #[inline]
+    pub fn bytes_of(&self, r: Rank) -> Option<&[u8]> {
+        if (r as usize) + 1 < self.spans.len() && self.spans[r as usize] != self.spans[r as usize + 1] {
+            Some(self.token(r))
+        } else {
+            None
+        }
+    }
+
+    /// Rank of the token `key`, if it is one.
+    #[inline]
+    pub fn rank(&self, key: &[u8]) -> Option<Rank> {
+        let mut slot = hash(key) as usize & self.mask;
+        loop {
+            let r = self.table[slot];
+            if r == NONE {
+                return None;
+            }
+            if self.token(r) == key {
+                return Some(r);
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+}
+
+/// The embedded vocabularies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Embedded {
+    R50k,
+    P50k,
+    Cl100k,
+    O200k,
+}
+
+impl Embedded {
+    fn vocab(self) -> Arc<Vocab> {
+        static CELLS: [OnceLock<Arc<Vocab>>; 4] = [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        let (cell, blob): (_, &'static [u8]) = match self {
+            Embedded::R50k => (&CELLS[0], include_bytes!(concat!(env!("OUT_DIR"), "/r50k_base.bin"))),
+            Embedded::P50k => (&CELLS[1], include_bytes!(concat!(env!("OUT_DIR"), "/p50k_base.bin"))),
+            Embedded::Cl100k => (&CELLS[2], include_bytes!(concat!(env!("OUT_DIR"), "/cl100k_base.bin"))),
+            Embedded::O200k => (&CELLS[3], include_bytes!(concat!(env!("OUT_DIR"), "/o200k_base.bin"))),
+        };
+        cell.get_or_init(|| Arc::new(Vocab::from_blob(blob))).clone()
+    }
+}
+
+/// Everything an encoding is made of: pattern family, mergeable ranks, special tokens.
+pub struct Spec {
+    /// The encoding's name.
+    pub name: String,
+    /// The pre-tokenizer pattern family.
+    pub family: Family,
+    /// The mergeable tokens.
+    pub vocab: Arc<Vocab>,
+    /// Special tokens and their ids, sorted by id.
+    pub specials: Vec<(String, Rank)>,
+}
+
+/// Names of the built-in encodings, in tiktoken's order.
+pub const BUILTIN_NAMES: [&str; 7] =
+    ["gpt2", "r50k_base", "p50k_base", "p50k_edit", "cl100k_base", "o200k_base", "o200k_harmony"];
+
+const ENDOFTEXT: &str = "<|endoftext|>";
+const FIM_PREFIX: &str = "<|fim_prefix|>";
+const FIM_MIDDLE: &str = "<|fim_middle|>";
+const FIM_SUFFIX: &str = "<|fim_suffix|>";
+const ENDOFPROMPT: &str = "<|endofprompt|>";
+
+impl Spec {
+    /// The built-in encoding `name`, with exactly the special tokens tiktoken 0.14 defines.
+    pub fn builtin(name: &str) -> Result<Spec> {
+        let s = |pairs: &[(&str, Rank)]| pairs.iter().map(|(t, r)| (t.to_string(), *r)).collect::<Vec<_>>();
+        let (family, vocab, specials) = match name {
+            "gpt2" | "r50k_base" => (Family::Gpt2, Embedded::R50k, s(&[(ENDOFTEXT, 50256)])),
+            "p50k_base" => (Family::Gpt2, Embedded::P50k, s(&[(ENDOFTEXT, 50256)])),
+            "p50k_edit" => (
+                Family::Gpt2,
+                Embedded::P50k,
+                s(&[(ENDOFTEXT, 50256), (FIM_PREFIX, 50281), (FIM_MIDDLE, 50282), (FIM_SUFFIX, 50283)]),
+            ),
+            "cl100k_base" => (
+                Family::Cl100k,
+                Embedded::Cl100k,
+                s(&[
+                    (ENDOFTEXT, 100257),
+                    (FIM_PREFIX, 100258),
+                    (FIM_MIDDLE, 100259),
+                    (FIM_SUFFIX, 100260),
+                    (ENDOFPROMPT, 100276),
+                ]),
+            ),
+            "o200k_base" => (Family::O200k, Embedded::O200k, s(&[(ENDOFTEXT, 199999), (ENDOFPROMPT, 200018)])),
+            "o200k_harmony" => (Family::O200k, Embedded::O200k, harmony_specials()),
+            other => return Err(Error::UnknownEncoding(other.to_string())),
+        };
+        Ok(Spec { name: name.to_string(), family, vocab: vocab.vocab(), specials })
+    }
+
+    /// An encoding from `.tiktoken` data of a known pattern family, checked for consistency.
+    pub fn from_tiktoken(name: &str, family: Family, data: &[u8], specials: Vec<(String, Rank)>) -> Result<Spec> {
+        let vocab = Vocab::from_pairs(tiktoken_format::parse(data)?);
+        let mut specials = specials;
+        specials.sort_by_key(|s| s.1);
+        for w in specials.windows(2) {
+            if w[0].1 == w[1].1 {
+                return Err(Error::InvalidSpecial(w[1].0.clone(), format!("id {} is used twice", w[1].1)));
+            }
+        }
+        for (text, id) in &specials {
+            if text.is_empty() {
+                return Err(Error::InvalidSpecial(text.clone(), "empty text".to_string()));
+            }
+            if vocab.bytes_of(*id).is_some() {
+                return Err(Error::InvalidSpecial(text.clone(), format!("id {id} is a mergeable token")));
+            }
+            if *id == NONE {
+                return Err(Error::InvalidSpecial(text.clone(), format!("id {id} is out of range")));
+            }
+        }
+        let mut texts: Vec<&str> = specials.iter().map(|s| s.0.as_str()).collect();
+        texts.sort_unstable();
+        if let Some(w) = texts.windows(2).find(|w| w[0] == w[1]) {
+            return Err(Error::InvalidSpecial(w[0].to_string(), "text is used twice".to_string()));
+        }
+        Ok(Spec { name: name.to_string(), family, vocab: Arc::new(vocab), specials })
+    }
+}
+
+/// o200k_harmony's special tokens, reserved range included.
+fn harmony_specials() -> Vec<(String, Rank)> {
+    let named: [(&str, Rank); 16] = [
+        (ENDOFPROMPT, 200018),
+        ("<|startoftext|>", 199998),
+        (ENDOFTEXT, 199999),
+        ("<|reserved_200000|>", 200000),
+        ("<|reserved_200001|>", 200001),
+        ("<|return|>", 200002),
+        ("<|constrain|>", 200003),
+        ("<|reserved_200004|>", 200004),
+        ("<|channel|>", 200005),
+        ("<|start|>", 200006),
+        ("<|end|>", 200007),
+        ("<|message|>", 200008),
+        ("<|reserved_200009|>", 200009),
+        ("<|reserved_200010|>", 200010),
+        ("<|reserved_200011|>", 200011),
+        ("<|call|>", 200012),
+    ];
+    let mut all: Vec<(String, Rank)> = named.iter().map(|(t, r)| (t.to_string(), *r)).collect();
+    // o200k_base's <|endofprompt|> keeps id 200018, which the reserved range gives
+    // <|reserved_200018|> too: two texts, one id, as in tiktoken.
+    all.extend((200013..201088).map(|i| (format!("<|reserved_{i}|>"), i)));
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_finds_every_token_and_nothing_else() {
+        let v = Vocab::from_pairs(vec![(b"a".to_vec(), 0), (b"bc".to_vec(), 2), (b"abcdefghij".to_vec(), 3)]);
+        assert_eq!(v.rank(b"a"), Some(0));
+        assert_eq!(v.rank(b"bc"), Some(2));
+        assert_eq!(v.rank(b"abcdefghij"), Some(3));
+        assert_eq!(v.rank(b"b"), None);
+        assert_eq!(v.bytes_of(1), None);
+        assert_eq!(v.bytes_of(4), None);
+        assert_eq!(v.len(), 3);
+    }
+
+    #[test]
+    fn embedded_vocabularies_have_their_sizes() {
+        assert_eq!(Spec::builtin("r50k_base").unwrap().vocab.len(), 50256);
+        assert_eq!(Spec::builtin("p50k_base").unwrap().vocab.len(), 50280);
+        assert_eq!(Spec::builtin("cl100k_base").unwrap().vocab.len(), 100256);
+        assert_eq!(Spec::builtin("o200k_base").unwrap().vocab.len(), 199998);
+    }
+}
