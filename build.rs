@@ -46,9 +46,7 @@ fn main() {
 fn write_blob(source: &Path, sha: &str, target: &Path) {
     let mut data = Vec::new();
     let file = std::fs::File::open(source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
-    flate2::read::GzDecoder::new(file)
-        .read_to_end(&mut data)
-        .unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+    flate2::read::GzDecoder::new(file).read_to_end(&mut data).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
     let digest = sha2::Sha256::digest(&data);
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(hex, sha, "{} does not have the expected sha256", source.display());
@@ -128,7 +126,9 @@ fn write_unicode_tables(source_path: &Path, blocks_path: &Path) {
         src.push_str(&format!("{i},"));
     }
     src.push_str("];\n");
-    src.push_str("pub(crate) static BLOCKS: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/unicode_blocks.bin\"));\n");
+    src.push_str(
+        "pub(crate) static BLOCKS: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/unicode_blocks.bin\"));\n",
+    );
     // Case-insensitive matches of the contraction letters, as `(?i:x)` resolves them.
     src.push_str("/// The ASCII letter of `sdmtlvre` that `c` matches case-insensitively, or 0.\n");
     src.push_str("#[inline]\npub(crate) fn folded_letter(c: u32) -> u8 {\n    match c {\n");

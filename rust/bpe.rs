@@ -97,14 +97,10 @@ fn merge_large(vocab: &Vocab, piece: &[u8], mut emit: impl FnMut(usize, usize)) 
     // part i forms with its successor, which the heap entry for i must still match to be live.
     let mut next: Vec<usize> = (1..=n).collect();
     let mut prev: Vec<usize> = (0..n).map(|i| i.wrapping_sub(1)).collect();
-    let mut rank: Vec<Rank> = vec![Rank::MAX; n];
-    let mut heap = BinaryHeap::with_capacity(n);
-    for i in 0..n - 1 {
-        rank[i] = pair_rank(vocab, piece, i, i + 2);
-        if rank[i] != Rank::MAX {
-            heap.push(Reverse((rank[i], i)));
-        }
-    }
+    let mut rank: Vec<Rank> =
+        (0..n).map(|i| if i + 2 <= n { pair_rank(vocab, piece, i, i + 2) } else { Rank::MAX }).collect();
+    let mut heap: BinaryHeap<_> =
+        rank.iter().enumerate().filter(|(_, &r)| r != Rank::MAX).map(|(i, &r)| Reverse((r, i))).collect();
     while let Some(Reverse((r, i))) = heap.pop() {
         if rank[i] != r {
             continue; // stale: the pair starting at i changed (or i was absorbed: rank MAX)
@@ -178,9 +174,8 @@ mod tests {
     fn merge_small_any(v: &Vocab, piece: &[u8], mut emit: impl FnMut(usize, usize)) {
         let mut starts: Vec<usize> = (0..=piece.len()).collect();
         loop {
-            let best = (0..starts.len().saturating_sub(2))
-                .map(|i| (pair_rank(v, piece, starts[i], starts[i + 2]), i))
-                .min();
+            let best =
+                (0..starts.len().saturating_sub(2)).map(|i| (pair_rank(v, piece, starts[i], starts[i + 2]), i)).min();
             match best {
                 Some((r, i)) if r != Rank::MAX => {
                     starts.remove(i + 1);

@@ -15,7 +15,7 @@ pub struct Encoding {
     vocab: Arc<Vocab>,
     specials: Vec<(String, Rank)>,
     special_bytes: HashMap<Rank, Box<[u8]>>,
-    all_specials: SpecialMatcher,
+    all_specials: Arc<SpecialMatcher>,
 }
 
 impl Encoding {
@@ -28,7 +28,7 @@ impl Encoding {
         for (text, rank) in &spec.specials {
             special_bytes.entry(*rank).or_insert_with(|| text.as_bytes().into());
         }
-        let all_specials = SpecialMatcher::new(spec.specials.iter().map(|(t, r)| (t.as_str(), *r)));
+        let all_specials = Arc::new(SpecialMatcher::new(spec.specials.iter().map(|(t, r)| (t.as_str(), *r))));
         Ok(Encoding {
             name: spec.name,
             family: spec.family,
@@ -42,10 +42,8 @@ impl Encoding {
     /// The built-in encoding `name`, made once per process and shared.
     pub fn builtin(name: &str) -> Result<Arc<Encoding>> {
         static CELLS: [OnceLock<Arc<Encoding>>; BUILTIN_NAMES.len()] = [const { OnceLock::new() }; BUILTIN_NAMES.len()];
-        let index = BUILTIN_NAMES
-            .iter()
-            .position(|n| *n == name)
-            .ok_or_else(|| Error::UnknownEncoding(name.to_string()))?;
+        let index =
+            BUILTIN_NAMES.iter().position(|n| *n == name).ok_or_else(|| Error::UnknownEncoding(name.to_string()))?;
         if let Some(e) = CELLS[index].get() {
             return Ok(e.clone());
         }
@@ -74,14 +72,16 @@ impl Encoding {
     }
 
     /// A matcher for every special token.
-    pub fn all_specials(&self) -> &SpecialMatcher {
+    pub fn all_specials(&self) -> &Arc<SpecialMatcher> {
         &self.all_specials
     }
 
     /// A matcher for the special tokens named in `allowed` (unknown names are ignored).
     pub fn special_matcher<'a>(&self, allowed: impl IntoIterator<Item = &'a str>) -> SpecialMatcher {
         let wanted: std::collections::HashSet<&str> = allowed.into_iter().collect();
-        SpecialMatcher::new(self.specials.iter().filter(|(t, _)| wanted.contains(t.as_str())).map(|(t, r)| (t.as_str(), *r)))
+        SpecialMatcher::new(
+            self.specials.iter().filter(|(t, _)| wanted.contains(t.as_str())).map(|(t, r)| (t.as_str(), *r)),
+        )
     }
 
     /// Highest token id, special tokens included.
@@ -122,6 +122,17 @@ impl Encoding {
         }
         self.encode_ordinary_into(&text[start..], &mut out);
         out
+    }
+
+    /// Number of tokens of `text`, the special tokens that `allowed` recognises counted as one.
+    pub fn count_with(&self, text: &str, allowed: &SpecialMatcher) -> usize {
+        let mut n = 0;
+        let mut start = 0;
+        while let Some((s, e, _)) = allowed.find(text.as_bytes(), start) {
+            n += self.count(&text[start..s]) + 1;
+            start = e;
+        }
+        n + self.count(&text[start..])
     }
 
     /// Bytes of one token, special tokens included.
@@ -168,10 +179,8 @@ pub fn parallel_map<I: Sync, T: Send>(items: &[I], threads: usize, f: &(impl Fn(
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<T>>()))
-            .collect();
+        let handles: Vec<_> =
+            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<T>>())).collect();
         // A panicking worker re-raises its panic here, where the bindings turn it into an error.
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
     })
@@ -199,7 +208,7 @@ mod tests {
     #[test]
     fn specials_encode_only_when_allowed() {
         let e = Encoding::builtin("cl100k_base").unwrap();
-        let all = e.all_specials().clone();
+        let all = e.all_specials().as_ref().clone();
         assert_eq!(e.encode("a<|endoftext|>b", &all)[1], 100257);
         assert!(!e.encode("a<|endoftext|>b", &SpecialMatcher::default()).contains(&100257));
     }

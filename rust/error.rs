@@ -21,6 +21,9 @@ pub enum Error {
     /// A special token whose id or text collides with the vocabulary or another special token.
     #[error("invalid special token {0:?}: {1}")]
     InvalidSpecial(String, String),
+    /// A stream got more input after `finish`.
+    #[error("the stream is finished; reset() it to start a new one")]
+    Finished,
     /// Bytes that are not UTF-8, pushed with strict error handling.
     #[error("invalid utf-8 at byte {offset}: {reason}")]
     InvalidUtf8 { offset: usize, reason: &'static str },

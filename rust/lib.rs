@@ -5,8 +5,10 @@ pub mod encoding;
 pub mod error;
 pub mod pretok;
 pub mod special;
+pub mod stream;
 pub mod tiktoken_format;
 pub mod unicode;
+pub mod utf8;
 pub mod vocab;
 
 #[cfg(feature = "python")]
@@ -15,4 +17,5 @@ mod py;
 pub use encoding::Encoding;
 pub use error::{Error, Result};
 pub use pretok::Family;
+pub use stream::Stream;
 pub use vocab::Rank;

@@ -48,12 +48,8 @@ pub fn parse(data: &[u8]) -> Result<Vec<(Vec<u8>, Rank)>> {
 
 /// Rejects a token or a rank that appears twice, naming the line of its second appearance.
 fn check_unique(text: &str, pairs: &[(Vec<u8>, Rank)]) -> Result<()> {
-    let lines: Vec<usize> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, _)| i + 1)
-        .collect();
+    let lines: Vec<usize> =
+        text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, _)| i + 1).collect();
     let mut by_rank: Vec<usize> = (0..pairs.len()).collect();
     by_rank.sort_unstable_by_key(|&i| (pairs[i].1, i));
     for w in by_rank.windows(2) {

@@ -12,37 +12,78 @@ pub type Rank = u32;
 /// Marks an empty slot of the hash table and a rank with no token.
 const NONE: Rank = Rank::MAX;
 
-/// Mergeable tokens by rank, and an open-addressing table from token bytes to rank.
+/// Mergeable tokens by rank, and open-addressing tables from token bytes to rank.
 ///
-/// The table stores ranks only (4 bytes a slot); a probe compares the candidate's bytes through
-/// the rank-ordered offsets, so the embedded blob serves as both key store and decoder.
+/// Most lookups are of short pieces, so tokens of up to [`SHORT`] bytes live packed in their
+/// table slot with their rank: a probe is one 16-byte compare and usually one cache miss.
+/// Longer tokens' slots hold only the rank; a probe compares bytes through the rank-ordered
+/// offsets, so the embedded blob serves as both key store and decoder.
 pub struct Vocab {
     bytes: Cow<'static, [u8]>,
     /// `spans[r]..spans[r + 1]` are the bytes of rank `r`; an empty span is a rank with no
     /// token (no token is empty).
     spans: Vec<u32>,
-    table: Vec<Rank>,
-    mask: usize,
+    short: Vec<u128>,
+    long: Vec<Rank>,
     len: usize,
 }
 
-/// Hash of a token's bytes; short keys (most lookups) take one or two multiplications.
+/// Longest token kept packed in the short table.
+const SHORT: usize = 12;
+/// The key and length bits of a short slot; the rank sits above them.
+const KEY_BITS: u128 = (1 << 104) - 1;
+/// Ranks must fit in the 24 bits a short slot has for them.
+pub const MAX_RANK: Rank = (1 << 24) - 2;
+
+/// `key` (at most [`SHORT`] bytes) packed little-endian, with its length in bits 96..104.
+#[inline]
+fn pack(key: &[u8]) -> u128 {
+    let n = key.len();
+    let word = |b: &[u8]| -> u64 {
+        // Overlapping loads: every byte lands at its own position, overlaps agree.
+        let m = b.len();
+        if m >= 4 {
+            let head = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64;
+            let tail = u32::from_le_bytes([b[m - 4], b[m - 3], b[m - 2], b[m - 1]]) as u64;
+            head | tail << ((m - 4) * 8)
+        } else if m > 0 {
+            b[0] as u64 | (b[m / 2] as u64) << (m / 2 * 8) | (b[m - 1] as u64) << ((m - 1) * 8)
+        } else {
+            0
+        }
+    };
+    let (lo, hi) = if n > 8 {
+        (u64::from_le_bytes([key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7]]), word(&key[8..]))
+    } else {
+        (word(key), 0)
+    };
+    lo as u128 | (hi as u128) << 64 | (n as u128) << 96
+}
+
+/// Hash of a long token's bytes.
 #[inline]
 fn hash(key: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut h = (key.len() as u64).wrapping_mul(K);
-    let mut chunks = key.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        h = (h.rotate_left(23) ^ w).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
+    for c in key.chunks(8) {
         let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
+        w[..c.len()].copy_from_slice(c);
         h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(K);
     }
     h ^ (h >> 29)
+}
+
+/// Hash of a packed short key.
+#[inline]
+fn hash_packed(p: u128) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let h = ((p as u64) ^ ((p >> 64) as u64).wrapping_mul(0xff51_afd7_ed55_8ccd)).wrapping_mul(K);
+    h ^ (h >> 31)
+}
+
+/// A table of `2^k >= 2 * n` slots, at least 16.
+fn slots_for(n: usize) -> usize {
+    (n * 2).next_power_of_two().max(16)
 }
 
 impl Vocab {
@@ -73,18 +114,37 @@ impl Vocab {
     }
 
     fn build(bytes: Cow<'static, [u8]>, spans: Vec<u32>) -> Vocab {
-        let len = spans.windows(2).filter(|w| w[0] != w[1]).count();
-        let slots = (len * 2).next_power_of_two().max(16);
-        let mut vocab = Vocab { bytes, spans, table: vec![NONE; slots], mask: slots - 1, len };
+        let lengths = || spans.windows(2).map(|w| (w[1] - w[0]) as usize);
+        let n_short = lengths().filter(|&l| l > 0 && l <= SHORT).count();
+        let n_long = lengths().filter(|&l| l > SHORT).count();
+        let mut vocab = Vocab {
+            bytes,
+            spans: Vec::new(),
+            short: vec![0; slots_for(n_short)],
+            long: vec![NONE; slots_for(n_long)],
+            len: n_short + n_long,
+        };
+        vocab.spans = spans;
+        let (short_mask, long_mask) = (vocab.short.len() - 1, vocab.long.len() - 1);
         for r in 0..vocab.spans.len() - 1 {
-            if vocab.spans[r] == vocab.spans[r + 1] {
+            let token = vocab.token(r as Rank);
+            if token.is_empty() {
                 continue;
             }
-            let mut slot = hash(vocab.token(r as Rank)) as usize & vocab.mask;
-            while vocab.table[slot] != NONE {
-                slot = (slot + 1) & vocab.mask;
+            if token.len() <= SHORT {
+                let packed = pack(token);
+                let mut slot = hash_packed(packed) as usize & short_mask;
+                while vocab.short[slot] != 0 {
+                    slot = (slot + 1) & short_mask;
+                }
+                vocab.short[slot] = packed | (r as u128) << 104;
+            } else {
+                let mut slot = hash(token) as usize & long_mask;
+                while vocab.long[slot] != NONE {
+                    slot = (slot + 1) & long_mask;
+                }
+                vocab.long[slot] = r as Rank;
             }
-            vocab.table[slot] = r as Rank;
         }
         vocab
     }
@@ -124,16 +184,36 @@ impl Vocab {
     /// Rank of the token `key`, if it is one.
     #[inline]
     pub fn rank(&self, key: &[u8]) -> Option<Rank> {
-        let mut slot = hash(key) as usize & self.mask;
+        if key.len() <= SHORT {
+            if key.is_empty() {
+                return None;
+            }
+            let packed = pack(key);
+            let mask = self.short.len() - 1;
+            let mut slot = hash_packed(packed) as usize & mask;
+            loop {
+                let entry = self.short[slot];
+                if entry & KEY_BITS == packed {
+                    // An empty slot (0) never equals a packed key, whose length is at least 1.
+                    return Some((entry >> 104) as Rank);
+                }
+                if entry == 0 {
+                    return None;
+                }
+                slot = (slot + 1) & mask;
+            }
+        }
+        let mask = self.long.len() - 1;
+        let mut slot = hash(key) as usize & mask;
         loop {
-            let r = self.table[slot];
+            let r = self.long[slot];
             if r == NONE {
                 return None;
             }
             if self.token(r) == key {
                 return Some(r);
             }
-            slot = (slot + 1) & self.mask;
+            slot = (slot + 1) & mask;
         }
     }
 }
@@ -214,7 +294,11 @@ impl Spec {
 
     /// An encoding from `.tiktoken` data of a known pattern family, checked for consistency.
     pub fn from_tiktoken(name: &str, family: Family, data: &[u8], specials: Vec<(String, Rank)>) -> Result<Spec> {
-        let vocab = Vocab::from_pairs(tiktoken_format::parse(data)?);
+        let pairs = tiktoken_format::parse(data)?;
+        if let Some((_, rank)) = pairs.iter().find(|p| p.1 > MAX_RANK) {
+            return Err(Error::MalformedVocab { line: 0, reason: format!("rank {rank} is above {MAX_RANK}") });
+        }
+        let vocab = Vocab::from_pairs(pairs);
         let mut specials = specials;
         specials.sort_by_key(|s| s.1);
         for w in specials.windows(2) {
@@ -280,6 +364,8 @@ mod tests {
         assert_eq!(v.rank(b"bc"), Some(2));
         assert_eq!(v.rank(b"abcdefghij"), Some(3));
         assert_eq!(v.rank(b"b"), None);
+        assert_eq!(v.rank(b""), None);
+        assert_eq!(v.rank(b"abcdefghijk"), None);
         assert_eq!(v.bytes_of(1), None);
         assert_eq!(v.bytes_of(4), None);
         assert_eq!(v.len(), 3);

@@ -10,12 +10,14 @@ from streamtok._encoding import (
     list_encoding_names,
 )
 from streamtok._models import MODEL_PREFIX_TO_ENCODING, MODEL_TO_ENCODING, encoding_name_for_model
-from streamtok._native import __version__
+from streamtok._native import StreamCounter, StreamEncoder, __version__
 
 __all__ = [
     "MODEL_PREFIX_TO_ENCODING",
     "MODEL_TO_ENCODING",
     "Encoding",
+    "StreamCounter",
+    "StreamEncoder",
     "__version__",
     "encoding_for_model",
     "encoding_name_for_model",

@@ -123,6 +123,35 @@ class Encoding(_native.Encoding):
             allowed = self._allowed_set(allowed_special)
         return self._encode_batch(text, allowed, num_threads=num_threads)
 
+    def stream(self, *, allowed_special: AllowedSpecial = frozenset()) -> _native.StreamCounter:
+        """Start an exact running count of text that arrives in deltas.
+
+        Special tokens in ``allowed_special`` count as one token even when a delta splits
+        their text; all other text is ordinary, so a stream never raises on special-token text.
+
+        >>> counter = get_encoding("o200k_base").stream()
+        >>> counter.push("Hello, wor")
+        3
+        >>> counter.push("ld!")
+        4
+        >>> counter.finish()
+        4
+        """
+        return _native.StreamCounter(self, allowed_special=allowed_special)
+
+    def stream_encoder(
+        self, *, allowed_special: AllowedSpecial = frozenset()
+    ) -> _native.StreamEncoder:
+        """Start a stream that hands out token ids as they become final.
+
+        >>> encoder = get_encoding("o200k_base").stream_encoder()
+        >>> encoder.push("hello wor")
+        [24912]
+        >>> encoder.finish()
+        [2375]
+        """
+        return _native.StreamEncoder(self, allowed_special=allowed_special)
+
     def decode(self, tokens: Sequence[int], errors: str = "replace") -> str:
         """Decode token ids into text; bytes that are not UTF-8 follow ``errors``.
 
@@ -215,6 +244,17 @@ def get_encoding(encoding_name: str) -> Encoding:
         if enc is None:
             enc = _ENCODINGS[encoding_name] = Encoding(encoding_name)
     return enc
+
+
+def _resolve(name: str) -> Encoding:
+    """The encoding that ``name`` names: an encoding name first, else a model name."""
+    if not isinstance(name, str):
+        raise TypeError(
+            f"expected an Encoding, an encoding name or a model name, got {type(name).__name__}"
+        )
+    if name in _native.ENCODING_NAMES:
+        return get_encoding(name)
+    return encoding_for_model(name)
 
 
 def list_encoding_names() -> list[str]:

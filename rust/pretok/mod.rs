@@ -153,11 +153,7 @@ pub(crate) fn is_cr_lf(c: Ch) -> bool {
 /// `\s*[\r\n]` (up to the run's last newline): cl100k tries it after `\s++$`
 /// (`end_first`), o200k before.
 #[inline]
-pub(crate) fn whitespace(
-    t: &Text,
-    newline_ends: bool,
-    end_first: bool,
-) -> std::result::Result<usize, NeedMore> {
+pub(crate) fn whitespace(t: &Text, newline_ends: bool, end_first: bool) -> std::result::Result<usize, NeedMore> {
     let mut i = 0;
     let mut last = 0;
     let mut after_newline = 0;

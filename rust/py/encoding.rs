@@ -20,11 +20,11 @@ pub struct PyEncoding {
 
 impl PyEncoding {
     /// The matcher for `allowed`: `None` for no special tokens, "all", or an iterable of texts.
-    fn matcher(&self, allowed: Option<&Bound<'_, PyAny>>) -> PyResult<Cow<'_, SpecialMatcher>> {
-        let Some(allowed) = allowed else { return Ok(Cow::Owned(SpecialMatcher::default())) };
+    pub(crate) fn matcher(&self, allowed: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<SpecialMatcher>> {
+        let Some(allowed) = allowed else { return Ok(Arc::default()) };
         if let Ok(s) = allowed.cast::<PyString>() {
             if s.to_str()? == "all" {
-                return Ok(Cow::Borrowed(self.inner.all_specials()));
+                return Ok(self.inner.all_specials().clone());
             }
             return Err(PyValueError::new_err("allowed_special must be \"all\" or a set of special tokens"));
         }
@@ -32,7 +32,7 @@ impl PyEncoding {
         for item in allowed.try_iter()? {
             texts.push(item?.extract::<String>()?);
         }
-        Ok(Cow::Owned(self.inner.special_matcher(texts.iter().map(String::as_str))))
+        Ok(Arc::new(self.inner.special_matcher(texts.iter().map(String::as_str))))
     }
 
     /// Runs `f` on every text, on up to `num_threads` threads, with the GIL released.
@@ -125,7 +125,12 @@ impl PyEncoding {
 
     /// Encodes `text`, the special tokens in `allowed` ("all" or texts) as themselves.
     #[pyo3(signature = (text, allowed=None))]
-    fn _encode(&self, py: Python<'_>, text: &Bound<'_, PyAny>, allowed: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Rank>> {
+    fn _encode(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        allowed: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Rank>> {
         let matcher = self.matcher(allowed)?;
         let text = text_of(text)?;
         Ok(py.detach(|| self.inner.encode(&text, &matcher)))
@@ -133,7 +138,12 @@ impl PyEncoding {
 
     /// Encodes every text of `texts` as ordinary text, in parallel.
     #[pyo3(signature = (texts, *, num_threads=8))]
-    fn encode_ordinary_batch(&self, py: Python<'_>, texts: &Bound<'_, PyAny>, num_threads: usize) -> PyResult<Vec<Vec<Rank>>> {
+    fn encode_ordinary_batch(
+        &self,
+        py: Python<'_>,
+        texts: &Bound<'_, PyAny>,
+        num_threads: usize,
+    ) -> PyResult<Vec<Vec<Rank>>> {
         Self::batch(py, texts, num_threads, |t| self.inner.encode_ordinary(t))
     }
 
@@ -169,10 +179,7 @@ impl PyEncoding {
 
     /// The bytes of each token.
     fn decode_tokens_bytes<'py>(&self, py: Python<'py>, tokens: Vec<Rank>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-        tokens
-            .into_iter()
-            .map(|t| Ok(PyBytes::new(py, self.inner.decode_single(u64::from(t))?)))
-            .collect()
+        tokens.into_iter().map(|t| Ok(PyBytes::new(py, self.inner.decode_single(u64::from(t))?))).collect()
     }
 
     /// The id of the token whose text or bytes are `text_or_bytes`, special tokens included.

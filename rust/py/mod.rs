@@ -1,6 +1,7 @@
 //! Python bindings (the `streamtok._native` module); everything pyo3 lives here.
 
 mod encoding;
+mod stream;
 mod text;
 
 use crate::error::Error;
@@ -16,6 +17,7 @@ impl From<Error> for PyErr {
             | Error::UnknownFamily(_)
             | Error::MalformedVocab { .. }
             | Error::InvalidSpecial(..)
+            | Error::Finished
             | Error::InvalidUtf8 { .. } => PyValueError::new_err(message),
         }
     }
@@ -25,6 +27,8 @@ impl From<Error> for PyErr {
 #[pymodule(gil_used = false)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<encoding::PyEncoding>()?;
+    m.add_class::<stream::PyStreamCounter>()?;
+    m.add_class::<stream::PyStreamEncoder>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ENCODING_NAMES", crate::vocab::BUILTIN_NAMES.to_vec())?;
     Ok(())

@@ -1,0 +1,262 @@
+//! `StreamCounter` and `StreamEncoder`: the streaming API over [`crate::Stream`].
+
+use super::encoding::PyEncoding;
+use super::text::{text_of, type_error, DETACH_BYTES};
+use crate::error::Error;
+use crate::stream::Stream;
+use crate::vocab::Rank;
+use pyo3::exceptions::{PyUnicodeDecodeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyMemoryView};
+use std::borrow::Cow;
+
+/// A stream over `encoding` (an `Encoding`, an encoding name or a model name).
+fn open_stream(
+    py: Python<'_>,
+    encoding: &Bound<'_, PyAny>,
+    allowed_special: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Stream, Py<PyEncoding>)> {
+    let enc: Bound<'_, PyEncoding> = match encoding.cast::<PyEncoding>() {
+        Ok(e) => e.clone(),
+        Err(_) => {
+            let resolve = py.import("streamtok._encoding")?.getattr("_resolve")?;
+            resolve.call1((encoding,))?.cast_into::<PyEncoding>()?
+        }
+    };
+    let py_enc = enc.get();
+    let specials = match allowed_special {
+        Some(a) if a.len().map_or(true, |n| n > 0) => Some(py_enc.matcher(Some(a))?),
+        _ => None,
+    };
+    Ok((Stream::new(py_enc.inner.clone(), specials), enc.unbind()))
+}
+
+/// The text of a delta: `None` for `None`, else a `str`.
+fn delta_text<'a>(delta: Option<&'a Bound<'_, PyAny>>) -> PyResult<Option<Cow<'a, str>>> {
+    delta.map(text_of).transpose()
+}
+
+/// Runs `f` on the stream, with the GIL released when the delta is large.
+fn with_stream<T: Send>(
+    py: Python<'_>,
+    size: usize,
+    stream: &mut Stream,
+    f: impl FnOnce(&mut Stream) -> T + Send,
+) -> T {
+    if size >= DETACH_BYTES {
+        py.detach(|| f(stream))
+    } else {
+        f(stream)
+    }
+}
+
+/// The bytes of a `bytes`, `bytearray` or `memoryview`, copied only when not `bytes`.
+fn bytes_of<'a>(data: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
+    if let Ok(b) = data.cast::<PyBytes>() {
+        return Ok(Cow::Borrowed(b.as_bytes()));
+    }
+    if let Ok(b) = data.cast::<PyByteArray>() {
+        return Ok(Cow::Owned(b.to_vec()));
+    }
+    if data.is_instance_of::<PyMemoryView>() {
+        return Ok(Cow::Owned(data.call_method0("tobytes")?.cast::<PyBytes>()?.as_bytes().to_vec()));
+    }
+    Err(type_error("bytes", data))
+}
+
+/// `errors` of push_bytes: "replace" or "strict".
+fn strict_of(errors: &str) -> PyResult<bool> {
+    match errors {
+        "replace" => Ok(false),
+        "strict" => Ok(true),
+        other => Err(PyValueError::new_err(format!("errors must be \"replace\" or \"strict\", got {other:?}"))),
+    }
+}
+
+/// The UnicodeDecodeError for strict bytes, or the error as it maps otherwise.
+fn decode_error(py: Python<'_>, data: &[u8], e: Error) -> PyErr {
+    if let Error::InvalidUtf8 { offset, .. } = e {
+        let end = (offset + 1).min(data.len());
+        return match PyUnicodeDecodeError::new(py, c"utf-8", data, offset.min(end)..end, c"invalid utf-8") {
+            Ok(err) => PyErr::from_value(err.into_any()),
+            Err(err) => err,
+        };
+    }
+    e.into()
+}
+
+/// Exact running token count of text that arrives in deltas.
+///
+/// After every `push`, `count` equals the number of tokens tiktoken gives the whole text so
+/// far; the cost of a push is proportional to the delta, not to the text before it.
+#[pyclass(name = "StreamCounter", module = "streamtok")]
+pub struct PyStreamCounter {
+    inner: Stream,
+    encoding: Py<PyEncoding>,
+}
+
+#[pymethods]
+impl PyStreamCounter {
+    #[new]
+    #[pyo3(signature = (encoding, *, allowed_special=None))]
+    fn new(py: Python<'_>, encoding: &Bound<'_, PyAny>, allowed_special: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let (inner, encoding) = open_stream(py, encoding, allowed_special)?;
+        Ok(PyStreamCounter { inner, encoding })
+    }
+
+    /// Appends a text delta (`None` and `""` change nothing) and returns the count.
+    #[pyo3(signature = (delta, /))]
+    fn push(&mut self, py: Python<'_>, delta: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
+        let Some(text) = delta_text(delta)? else { return Ok(self.inner.count()) };
+        Ok(with_stream(py, text.len(), &mut self.inner, |s| s.push_str(&text, None))?)
+    }
+
+    /// Appends UTF-8 bytes that may split characters and returns the count.
+    #[pyo3(signature = (data, /, errors="replace"))]
+    fn push_bytes(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>, errors: &str) -> PyResult<usize> {
+        let strict = strict_of(errors)?;
+        let data = bytes_of(data)?;
+        with_stream(py, data.len(), &mut self.inner, |s| s.push_bytes(&data, strict, None))
+            .map_err(|e| decode_error(py, &data, e))
+    }
+
+    /// Tokens of all text so far, as if the stream ended now.
+    #[getter]
+    fn count(&self) -> usize {
+        self.inner.count()
+    }
+
+    /// Tokens that no continuation can change; never decreases.
+    #[getter]
+    fn stable_count(&self) -> usize {
+        self.inner.stable_count()
+    }
+
+    /// The stream's `Encoding`.
+    #[getter]
+    fn encoding(&self, py: Python<'_>) -> Py<PyEncoding> {
+        self.encoding.clone_ref(py)
+    }
+
+    /// Ends the stream and returns the final count (then `count == stable_count`).
+    fn finish(&mut self) -> usize {
+        self.inner.finish(None)
+    }
+
+    /// Starts over with no text.
+    fn reset(&mut self) {
+        self.inner.reset()
+    }
+
+    /// An independent copy of the counter, state included.
+    fn copy(&self, py: Python<'_>) -> Self {
+        PyStreamCounter { inner: self.inner.clone(), encoding: self.encoding.clone_ref(py) }
+    }
+
+    fn __copy__(&self, py: Python<'_>) -> Self {
+        self.copy(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<StreamCounter {:?} count={} stable={}>",
+            self.inner.encoding().name(),
+            self.inner.count(),
+            self.inner.stable_count()
+        )
+    }
+}
+
+/// Token ids of text that arrives in deltas, handed out as they become final.
+///
+/// The lists returned by `push`, `push_bytes` and `finish`, concatenated, equal tiktoken's
+/// `encode_ordinary` of the whole text (or `encode` with the stream's allowed special tokens).
+#[pyclass(name = "StreamEncoder", module = "streamtok")]
+pub struct PyStreamEncoder {
+    inner: Stream,
+    encoding: Py<PyEncoding>,
+}
+
+#[pymethods]
+impl PyStreamEncoder {
+    #[new]
+    #[pyo3(signature = (encoding, *, allowed_special=None))]
+    fn new(py: Python<'_>, encoding: &Bound<'_, PyAny>, allowed_special: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let (inner, encoding) = open_stream(py, encoding, allowed_special)?;
+        Ok(PyStreamEncoder { inner, encoding })
+    }
+
+    /// Appends a text delta; returns the ids that became final with it.
+    #[pyo3(signature = (delta, /))]
+    fn push(&mut self, py: Python<'_>, delta: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Rank>> {
+        let mut out = Vec::new();
+        if let Some(text) = delta_text(delta)? {
+            with_stream(py, text.len(), &mut self.inner, |s| s.push_str(&text, Some(&mut out)))?;
+        }
+        Ok(out)
+    }
+
+    /// Appends UTF-8 bytes that may split characters; returns the ids that became final.
+    #[pyo3(signature = (data, /, errors="replace"))]
+    fn push_bytes(&mut self, py: Python<'_>, data: &Bound<'_, PyAny>, errors: &str) -> PyResult<Vec<Rank>> {
+        let strict = strict_of(errors)?;
+        let data = bytes_of(data)?;
+        let mut out = Vec::new();
+        with_stream(py, data.len(), &mut self.inner, |s| s.push_bytes(&data, strict, Some(&mut out)))
+            .map_err(|e| decode_error(py, &data, e))?;
+        Ok(out)
+    }
+
+    /// Ids of the open tail, as if the stream ended now.
+    fn pending(&self) -> Vec<Rank> {
+        self.inner.pending()
+    }
+
+    /// Tokens of all text so far, as if the stream ended now.
+    #[getter]
+    fn count(&self) -> usize {
+        self.inner.count()
+    }
+
+    /// Tokens handed out as final so far.
+    #[getter]
+    fn stable_count(&self) -> usize {
+        self.inner.stable_count()
+    }
+
+    /// The stream's `Encoding`.
+    #[getter]
+    fn encoding(&self, py: Python<'_>) -> Py<PyEncoding> {
+        self.encoding.clone_ref(py)
+    }
+
+    /// Ends the stream; returns the remaining ids.
+    fn finish(&mut self) -> Vec<Rank> {
+        let mut out = Vec::new();
+        self.inner.finish(Some(&mut out));
+        out
+    }
+
+    /// Starts over with no text.
+    fn reset(&mut self) {
+        self.inner.reset()
+    }
+
+    /// An independent copy of the encoder, state included.
+    fn copy(&self, py: Python<'_>) -> Self {
+        PyStreamEncoder { inner: self.inner.clone(), encoding: self.encoding.clone_ref(py) }
+    }
+
+    fn __copy__(&self, py: Python<'_>) -> Self {
+        self.copy(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<StreamEncoder {:?} count={} stable={}>",
+            self.inner.encoding().name(),
+            self.inner.count(),
+            self.inner.stable_count()
+        )
+    }
+}
