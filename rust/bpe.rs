@@ -6,38 +6,72 @@
 //! (rank, start), which picks the same pair at every step in O(log n) instead of O(n).
 
 use crate::vocab::{Rank, Vocab};
+
+/// Where the merges look up ranks: the vocabulary, or a per-call cache in front of it.
+pub trait Ranks {
+    /// Rank of the token `key`, if it is one.
+    fn rank(&mut self, key: &[u8]) -> Option<Rank>;
+}
+
+impl Ranks for &Vocab {
+    #[inline]
+    fn rank(&mut self, key: &[u8]) -> Option<Rank> {
+        Vocab::rank(self, key)
+    }
+}
+
+impl<R: Ranks> Ranks for &mut R {
+    #[inline]
+    fn rank(&mut self, key: &[u8]) -> Option<Rank> {
+        (**self).rank(key)
+    }
+}
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Longest piece merged by rescanning; longer ones use the heap.
-const SMALL: usize = 128;
+const SMALL: usize = 64;
 
 /// Appends the tokens of `piece` to `out`.
 #[inline]
-pub fn encode_piece(vocab: &Vocab, piece: &[u8], out: &mut Vec<Rank>) {
+pub fn encode_piece(mut vocab: impl Ranks, piece: &[u8], out: &mut Vec<Rank>) {
     if let Some(r) = vocab.rank(piece) {
         out.push(r);
         return;
     }
-    merge(vocab, piece, |start, end| {
+    encode_merged(vocab, piece, out)
+}
+
+/// Appends the tokens of `piece`, which is not a single token, to `out`.
+pub fn encode_merged(mut vocab: impl Ranks, piece: &[u8], out: &mut Vec<Rank>) {
+    let first = out.len();
+    // The parts' start offsets go to `out` first, then each becomes its part's rank.
+    merge(&mut vocab, piece, |start, _| out.push(start as Rank));
+    for i in first..out.len() {
+        let start = out[i] as usize;
+        let end = if i + 1 < out.len() { out[i + 1] as usize } else { piece.len() };
         // Every single byte is a token (checked when a vocabulary is loaded), so every part is.
-        out.push(vocab.rank(&piece[start..end]).unwrap_or(Rank::MAX));
-    });
+        out[i] = vocab.rank(&piece[start..end]).unwrap_or(Rank::MAX);
+    }
 }
 
 /// Number of tokens of `piece`.
 #[inline]
-pub fn count_piece(vocab: &Vocab, piece: &[u8]) -> usize {
+pub fn count_piece(mut vocab: impl Ranks, piece: &[u8]) -> usize {
     if piece.len() <= 1 || vocab.rank(piece).is_some() {
         return usize::from(!piece.is_empty());
     }
-    let mut n = 0;
-    merge(vocab, piece, |_, _| n += 1);
-    n
+    count_merged(vocab, piece)
 }
 
-/// Runs the merges on `piece` (two bytes or more) and reports each final part's byte range.
-fn merge(vocab: &Vocab, piece: &[u8], emit: impl FnMut(usize, usize)) {
+/// Number of tokens of `piece`, which is not a single token.
+pub fn count_merged(mut vocab: impl Ranks, piece: &[u8]) -> usize {
+    merge(&mut vocab, piece, |_, _| {})
+}
+
+/// Runs the merges on `piece` (two bytes or more); reports each final part's index and start,
+/// and returns the number of parts.
+fn merge<R: Ranks>(vocab: &mut R, piece: &[u8], emit: impl FnMut(usize, usize)) -> usize {
     if piece.len() <= SMALL {
         merge_small(vocab, piece, emit)
     } else {
@@ -47,11 +81,11 @@ fn merge(vocab: &Vocab, piece: &[u8], emit: impl FnMut(usize, usize)) {
 
 /// Rank of the pair `piece[start..end]`, `Rank::MAX` when it is no token.
 #[inline]
-fn pair_rank(vocab: &Vocab, piece: &[u8], start: usize, end: usize) -> Rank {
+fn pair_rank<R: Ranks>(vocab: &mut R, piece: &[u8], start: usize, end: usize) -> Rank {
     vocab.rank(&piece[start..end]).unwrap_or(Rank::MAX)
 }
 
-fn merge_small(vocab: &Vocab, piece: &[u8], mut emit: impl FnMut(usize, usize)) {
+fn merge_small<R: Ranks>(vocab: &mut R, piece: &[u8], mut emit: impl FnMut(usize, usize)) -> usize {
     // parts[i] = (start of part i, rank of part i merged with part i + 1); two sentinels.
     let mut parts = [(0u32, Rank::MAX); SMALL + 1];
     let n = piece.len();
@@ -72,26 +106,21 @@ fn merge_small(vocab: &Vocab, piece: &[u8], mut emit: impl FnMut(usize, usize)) 
         }
         let i = best.1;
         // Part i absorbs part i + 1; the pairs that involve it get new ranks.
-        let rank_at = |parts: &[(u32, Rank)], len: usize, i: usize| {
-            if i + 3 < len {
-                pair_rank(vocab, piece, parts[i].0 as usize, parts[i + 3].0 as usize)
-            } else {
-                Rank::MAX
-            }
-        };
         if i > 0 {
-            parts[i - 1].1 = rank_at(&parts, len, i - 1);
+            parts[i - 1].1 = pair_rank(vocab, piece, parts[i - 1].0 as usize, parts[i + 2].0 as usize);
         }
-        parts[i].1 = rank_at(&parts, len, i);
+        parts[i].1 =
+            if i + 3 < len { pair_rank(vocab, piece, parts[i].0 as usize, parts[i + 3].0 as usize) } else { Rank::MAX };
         parts.copy_within(i + 2..len, i + 1);
         len -= 1;
     }
     for w in parts[..len].windows(2) {
         emit(w[0].0 as usize, w[1].0 as usize);
     }
+    len - 1
 }
 
-fn merge_large(vocab: &Vocab, piece: &[u8], mut emit: impl FnMut(usize, usize)) {
+fn merge_large<R: Ranks>(vocab: &mut R, piece: &[u8], mut emit: impl FnMut(usize, usize)) -> usize {
     let n = piece.len();
     // Parts form a linked list over their start offsets; `rank[i]` is the rank of the pair that
     // part i forms with its successor, which the heap entry for i must still match to be live.
@@ -125,10 +154,13 @@ fn merge_large(vocab: &Vocab, piece: &[u8], mut emit: impl FnMut(usize, usize)) 
         }
     }
     let mut i = 0;
+    let mut parts = 0;
     while i < n {
         emit(i, next[i]);
         i = next[i];
+        parts += 1;
     }
+    parts
 }
 
 #[cfg(test)]
@@ -165,7 +197,7 @@ mod tests {
             let s: String = (0..len).map(|i| if (i * 7) % 5 < 2 { 'b' } else { 'a' }).collect();
             let (mut small, mut large) = (Vec::new(), Vec::new());
             merge_small_any(&v, s.as_bytes(), |a, b| small.push((a, b)));
-            merge_large(&v, s.as_bytes(), |a, b| large.push((a, b)));
+            merge_large(&mut &v, s.as_bytes(), |a, b| large.push((a, b)));
             assert_eq!(small, large, "length {len}");
         }
     }
@@ -174,8 +206,9 @@ mod tests {
     fn merge_small_any(v: &Vocab, piece: &[u8], mut emit: impl FnMut(usize, usize)) {
         let mut starts: Vec<usize> = (0..=piece.len()).collect();
         loop {
-            let best =
-                (0..starts.len().saturating_sub(2)).map(|i| (pair_rank(v, piece, starts[i], starts[i + 2]), i)).min();
+            let best = (0..starts.len().saturating_sub(2))
+                .map(|i| (pair_rank(&mut &*v, piece, starts[i], starts[i + 2]), i))
+                .min();
             match best {
                 Some((r, i)) if r != Rank::MAX => {
                     starts.remove(i + 1);

@@ -1,7 +1,9 @@
 //! One-shot encode, count and decode, built on the same scanners as the streams.
 
 use crate::bpe;
+use crate::bpe::Ranks;
 use crate::error::{Error, Result};
+use crate::memo::{PieceMemo, RankCache, MEMO_MIN_BYTES};
 use crate::pretok::Family;
 use crate::special::SpecialMatcher;
 use crate::vocab::{Rank, Spec, Vocab, BUILTIN_NAMES};
@@ -99,14 +101,54 @@ impl Encoding {
 
     /// Appends the tokens of `text`, all of it ordinary text, to `out`.
     pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
+        let vocab = &*self.vocab;
+        if text.len() < MEMO_MIN_BYTES {
+            for piece in self.family.pieces(text) {
+                bpe::encode_piece(vocab, piece, out);
+            }
+            return;
+        }
+        let bytes = text.as_bytes();
+        let mut memo = PieceMemo::default();
+        let mut ranks = RankCache::new(vocab);
         for piece in self.family.pieces(text) {
-            bpe::encode_piece(&self.vocab, piece, out);
+            if let Some(r) = ranks.rank(piece) {
+                out.push(r);
+                continue;
+            }
+            let start = piece.as_ptr() as usize - bytes.as_ptr() as usize;
+            let (at, n, hit) = memo.get_or_insert(bytes, start, piece.len(), || {
+                let at = out.len();
+                bpe::encode_merged(&mut ranks, piece, out);
+                (at as u32, (out.len() - at) as u32)
+            });
+            if hit {
+                out.extend_from_within(at as usize..(at + n) as usize);
+            }
         }
     }
 
     /// Number of tokens of `text`, all of it ordinary text.
     pub fn count(&self, text: &str) -> usize {
-        self.family.pieces(text).map(|piece| bpe::count_piece(&self.vocab, piece)).sum()
+        let vocab = &*self.vocab;
+        if text.len() < MEMO_MIN_BYTES {
+            return self.family.pieces(text).map(|piece| bpe::count_piece(vocab, piece)).sum();
+        }
+        let bytes = text.as_bytes();
+        let mut memo = PieceMemo::default();
+        let mut ranks = RankCache::new(vocab);
+        let mut total = 0;
+        for piece in self.family.pieces(text) {
+            if piece.len() <= 1 || ranks.rank(piece).is_some() {
+                total += 1;
+                continue;
+            }
+            let start = piece.as_ptr() as usize - bytes.as_ptr() as usize;
+            let (n, _, _) =
+                memo.get_or_insert(bytes, start, piece.len(), || (bpe::count_merged(&mut ranks, piece) as u32, 0));
+            total += n as usize;
+        }
+        total
     }
 
     /// Tokens of `text`, the special tokens that `allowed` recognises encoded as themselves.

@@ -3,6 +3,7 @@
 pub mod bpe;
 pub mod encoding;
 pub mod error;
+pub mod memo;
 pub mod pretok;
 pub mod special;
 pub mod stream;

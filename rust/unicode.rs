@@ -21,9 +21,13 @@ pub const UPPERISH: u8 = 8;
 pub const LOWERISH: u8 = 16;
 /// `\p{M}`.
 pub const MARK: u8 = 32;
+/// `\r` or `\n` (ASCII only; the tables never set it).
+pub const CR_LF: u8 = 64;
+/// `/` (ASCII only; the tables never set it).
+pub const SLASH: u8 = 128;
 
 /// Class bits of every ASCII code point, to skip the table walk on the common path.
-static ASCII: [u8; 128] = {
+pub(crate) static ASCII: [u8; 128] = {
     let mut t = [0u8; 128];
     let mut c = 0;
     while c < 128 {
@@ -34,8 +38,12 @@ static ASCII: [u8; 128] = {
             LETTER | LOWERISH
         } else if b.is_ascii_digit() {
             NUMBER
-        } else if matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        } else if matches!(b, b'\n' | b'\r') {
+            SPACE | CR_LF
+        } else if matches!(b, b' ' | b'\t' | 0x0b | 0x0c) {
             SPACE
+        } else if b == b'/' {
+            SLASH
         } else {
             0
         };

@@ -25,11 +25,14 @@ pub struct Vocab {
     spans: Vec<u32>,
     short: Vec<u128>,
     long: Vec<Rank>,
+    /// Ranks of all two-byte keys, indexed directly (`NONE` where there is no token): the BPE
+    /// looks up every adjacent byte pair of a piece, so these are the most frequent probes.
+    pairs: Vec<Rank>,
     len: usize,
 }
 
 /// Longest token kept packed in the short table.
-const SHORT: usize = 12;
+pub(crate) const SHORT: usize = 12;
 /// The key and length bits of a short slot; the rank sits above them.
 const KEY_BITS: u128 = (1 << 104) - 1;
 /// Ranks must fit in the 24 bits a short slot has for them.
@@ -37,7 +40,7 @@ pub const MAX_RANK: Rank = (1 << 24) - 2;
 
 /// `key` (at most [`SHORT`] bytes) packed little-endian, with its length in bits 96..104.
 #[inline]
-fn pack(key: &[u8]) -> u128 {
+pub(crate) fn pack(key: &[u8]) -> u128 {
     let n = key.len();
     let word = |b: &[u8]| -> u64 {
         // Overlapping loads: every byte lands at its own position, overlaps agree.
@@ -75,15 +78,15 @@ fn hash(key: &[u8]) -> u64 {
 
 /// Hash of a packed short key.
 #[inline]
-fn hash_packed(p: u128) -> u64 {
+pub(crate) fn hash_packed(p: u128) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let h = ((p as u64) ^ ((p >> 64) as u64).wrapping_mul(0xff51_afd7_ed55_8ccd)).wrapping_mul(K);
     h ^ (h >> 31)
 }
 
-/// A table of `2^k >= 2 * n` slots, at least 16.
+/// A table of `2^k` slots for `n` keys, at most three quarters full and at least 16 slots.
 fn slots_for(n: usize) -> usize {
-    (n * 2).next_power_of_two().max(16)
+    (n * 4 / 3 + 1).next_power_of_two().max(16)
 }
 
 impl Vocab {
@@ -114,39 +117,54 @@ impl Vocab {
     }
 
     fn build(bytes: Cow<'static, [u8]>, spans: Vec<u32>) -> Vocab {
-        let lengths = || spans.windows(2).map(|w| (w[1] - w[0]) as usize);
-        let n_short = lengths().filter(|&l| l > 0 && l <= SHORT).count();
-        let n_long = lengths().filter(|&l| l > SHORT).count();
-        let mut vocab = Vocab {
-            bytes,
-            spans: Vec::new(),
-            short: vec![0; slots_for(n_short)],
-            long: vec![NONE; slots_for(n_long)],
-            len: n_short + n_long,
-        };
-        vocab.spans = spans;
-        let (short_mask, long_mask) = (vocab.short.len() - 1, vocab.long.len() - 1);
-        for r in 0..vocab.spans.len() - 1 {
-            let token = vocab.token(r as Rank);
+        let tokens = || spans.windows(2).enumerate().map(|(r, w)| (r as Rank, &bytes[w[0] as usize..w[1] as usize]));
+        let n_short = tokens().filter(|(_, t)| !t.is_empty() && t.len() <= SHORT).count();
+        let n_long = tokens().filter(|(_, t)| t.len() > SHORT).count();
+        let mut short = vec![0u128; slots_for(n_short)];
+        let mut long = vec![NONE; slots_for(n_long)];
+        let mut pairs = vec![NONE; 1 << 16];
+        let (short_mask, long_mask) = (short.len() - 1, long.len() - 1);
+        for (r, token) in tokens() {
             if token.is_empty() {
                 continue;
+            }
+            if token.len() == 2 {
+                pairs[(token[0] as usize) << 8 | token[1] as usize] = r;
             }
             if token.len() <= SHORT {
                 let packed = pack(token);
                 let mut slot = hash_packed(packed) as usize & short_mask;
-                while vocab.short[slot] != 0 {
+                while short[slot] != 0 {
                     slot = (slot + 1) & short_mask;
                 }
-                vocab.short[slot] = packed | (r as u128) << 104;
+                short[slot] = packed | (r as u128) << 104;
             } else {
                 let mut slot = hash(token) as usize & long_mask;
-                while vocab.long[slot] != NONE {
+                while long[slot] != NONE {
                     slot = (slot + 1) & long_mask;
                 }
-                vocab.long[slot] = r as Rank;
+                long[slot] = r;
             }
         }
-        vocab
+        Vocab { bytes, spans, short, long, pairs, len: n_short + n_long }
+    }
+
+    /// Rank of a key of 1 to [`SHORT`] bytes given packed, with its [`hash_packed`].
+    #[inline]
+    pub(crate) fn rank_packed(&self, packed: u128, hash: u64) -> Option<Rank> {
+        let mask = self.short.len() - 1;
+        let mut slot = hash as usize & mask;
+        loop {
+            let entry = self.short[slot];
+            if entry & KEY_BITS == packed {
+                // An empty slot (0) never equals a packed key, whose length is at least 1.
+                return Some((entry >> 104) as Rank);
+            }
+            if entry == 0 {
+                return None;
+            }
+            slot = (slot + 1) & mask;
+        }
     }
 
     /// Number of mergeable tokens.
@@ -185,23 +203,15 @@ impl Vocab {
     #[inline]
     pub fn rank(&self, key: &[u8]) -> Option<Rank> {
         if key.len() <= SHORT {
+            if key.len() == 2 {
+                let r = self.pairs[(key[0] as usize) << 8 | key[1] as usize];
+                return if r == NONE { None } else { Some(r) };
+            }
             if key.is_empty() {
                 return None;
             }
             let packed = pack(key);
-            let mask = self.short.len() - 1;
-            let mut slot = hash_packed(packed) as usize & mask;
-            loop {
-                let entry = self.short[slot];
-                if entry & KEY_BITS == packed {
-                    // An empty slot (0) never equals a packed key, whose length is at least 1.
-                    return Some((entry >> 104) as Rank);
-                }
-                if entry == 0 {
-                    return None;
-                }
-                slot = (slot + 1) & mask;
-            }
+            return self.rank_packed(packed, hash_packed(packed));
         }
         let mask = self.long.len() - 1;
         let mut slot = hash(key) as usize & mask;
@@ -299,13 +309,9 @@ impl Spec {
             return Err(Error::MalformedVocab { line: 0, reason: format!("rank {rank} is above {MAX_RANK}") });
         }
         let vocab = Vocab::from_pairs(pairs);
+        // Two texts may share an id (o200k_harmony's do); decoding gives the first one's text.
         let mut specials = specials;
         specials.sort_by_key(|s| s.1);
-        for w in specials.windows(2) {
-            if w[0].1 == w[1].1 {
-                return Err(Error::InvalidSpecial(w[1].0.clone(), format!("id {} is used twice", w[1].1)));
-            }
-        }
         for (text, id) in &specials {
             if text.is_empty() {
                 return Err(Error::InvalidSpecial(text.clone(), "empty text".to_string()));

@@ -1,13 +1,13 @@
 //! Scanner of cl100k_base:
 //! `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
 
-use super::{is_cr_lf, whitespace, NeedMore, Text};
-use crate::unicode::{folded_letter, Ch, LETTER, NUMBER, SPACE};
+use super::{any, is_cr_lf, whitespace, NeedMore, Text};
+use crate::unicode::{folded_letter, CR_LF, LETTER, NUMBER, SPACE};
 
-/// Neither letter, number nor whitespace.
+/// Neither letter, number nor whitespace, from class bits.
 #[inline]
-fn is_other(c: Ch) -> bool {
-    !c.is(LETTER | NUMBER | SPACE)
+fn is_other(f: u8) -> bool {
+    f & (LETTER | NUMBER | SPACE) == 0
 }
 
 /// End of the piece that starts at offset 0.
@@ -19,7 +19,7 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
         }
     }
     if c0.is(LETTER) {
-        return t.run(0, |c| c.is(LETTER));
+        return t.run(0, any(LETTER));
     }
     if c0.is(NUMBER) {
         // `\p{N}{1,3}+`
@@ -36,18 +36,18 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     let c1 = if is_cr_lf(c0) { None } else { t.peek(c0.len)? };
     if let Some(c1) = c1 {
         if c1.is(LETTER) {
-            return t.run(c0.len, |c| c.is(LETTER));
+            return t.run(c0.len, any(LETTER));
         }
     }
     // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
     let start = match (c0.cp, c1) {
-        (_, _) if is_other(c0) => Some(0),
-        (0x20, Some(c1)) if is_other(c1) => Some(1),
+        (_, _) if is_other(c0.flags) => Some(0),
+        (0x20, Some(c1)) if is_other(c1.flags) => Some(1),
         _ => None,
     };
     if let Some(start) = start {
         let end = t.run(start, is_other)?;
-        return t.run(end, is_cr_lf);
+        return t.run(end, any(CR_LF));
     }
     whitespace(t, true, true)
 }

@@ -2,12 +2,12 @@
 //! `'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s`
 
 use super::{whitespace, NeedMore, Text};
-use crate::unicode::{Ch, LETTER, NUMBER, SPACE};
+use crate::unicode::{LETTER, NUMBER, SPACE};
 
 /// Letter, number, whitespace or (0) anything else: the classes whose runs form pieces.
 #[inline]
-fn kind(c: Ch) -> u8 {
-    c.flags & (LETTER | NUMBER | SPACE)
+fn kind(flags: u8) -> u8 {
+    flags & (LETTER | NUMBER | SPACE)
 }
 
 /// End of the piece that starts at offset 0.
@@ -19,16 +19,16 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
         }
     }
     // ` ?\p{L}++`, ` ?\p{N}++`, ` ?[^\s\p{L}\p{N}]++`: a space joins a following run.
-    let (start, first) = match (c0.cp, kind(c0)) {
+    let (start, first) = match (c0.cp, kind(c0.flags)) {
         (0x20, _) => match t.peek(1)? {
-            Some(c1) if kind(c1) != SPACE => (1, c1),
+            Some(c1) if kind(c1.flags) != SPACE => (1, c1),
             _ => return whitespace(t, false, true),
         },
         (_, SPACE) => return whitespace(t, false, true),
         _ => (0, c0),
     };
-    let k = kind(first);
-    t.run(start, |c| kind(c) == k)
+    let k = kind(first.flags);
+    t.run(start, |f| kind(f) == k)
 }
 
 /// `'(?:[sdmt]|ll|ve|re)`, case-sensitive; `None` when it does not match.

@@ -11,7 +11,7 @@ mod gpt2;
 mod o200k;
 
 use crate::error::{Error, Result};
-use crate::unicode::{decode_at, Ch};
+use crate::unicode::{decode_at, Ch, ASCII, CR_LF};
 
 /// The pattern families of tiktoken's encodings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -50,28 +50,26 @@ impl Text<'_> {
         }
     }
 
-    /// End of the run of characters satisfying `pred` that starts at `i`.
+    /// End of the run of characters whose class bits satisfy `pred`, from offset `i`.
     #[inline]
-    pub(crate) fn run(&self, i: usize, pred: impl Fn(Ch) -> bool) -> std::result::Result<usize, NeedMore> {
-        Ok(self.run_tracking(i, pred)?.0)
-    }
-
-    /// Like [`Text::run`], also giving the start of the run's last character (`i` if empty).
-    #[inline]
-    pub(crate) fn run_tracking(
-        &self,
-        mut i: usize,
-        pred: impl Fn(Ch) -> bool,
-    ) -> std::result::Result<(usize, usize), NeedMore> {
-        let mut last = i;
-        while let Some(c) = self.peek(i)? {
-            if !pred(c) {
-                break;
+    pub(crate) fn run(&self, mut i: usize, pred: impl Fn(u8) -> bool) -> std::result::Result<usize, NeedMore> {
+        let bytes = self.bytes;
+        loop {
+            // ASCII needs no decoding: a tight loop over bytes covers most text.
+            while let Some(&b) = bytes.get(i) {
+                if b >= 0x80 {
+                    break;
+                }
+                if !pred(ASCII[b as usize]) {
+                    return Ok(i);
+                }
+                i += 1;
             }
-            last = i;
-            i += c.len;
+            match self.peek(i)? {
+                Some(c) if pred(c.flags) => i += c.len,
+                _ => return Ok(i),
+            }
         }
-        Ok((i, last))
     }
 }
 
@@ -143,7 +141,13 @@ impl<'a> Iterator for Pieces<'a> {
 /// Whether `c` is `\r` or `\n`.
 #[inline]
 pub(crate) fn is_cr_lf(c: Ch) -> bool {
-    c.cp == 0x0d || c.cp == 0x0a
+    c.is(CR_LF)
+}
+
+/// A run predicate: any of `bits` is set.
+#[inline]
+pub(crate) fn any(bits: u8) -> impl Fn(u8) -> bool {
+    move |f| f & bits != 0
 }
 
 /// The whitespace alternatives, from a whitespace character at offset 0.

@@ -12,8 +12,8 @@
 //! to leaving it, and inside 1 from a long upper run to a shorter one; the scanner follows the
 //! same order of attempts, so a mark or title-case letter splits exactly where tiktoken splits.
 
-use super::{is_cr_lf, whitespace, NeedMore, Text};
-use crate::unicode::{folded_letter, Ch, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH};
+use super::{any, is_cr_lf, whitespace, NeedMore, Text};
+use crate::unicode::{folded_letter, Ch, CR_LF, LETTER, LOWERISH, NUMBER, SLASH, SPACE, UPPERISH};
 
 /// `[^\r\n\p{L}\p{N}]`, the optional character in front of a word.
 #[inline]
@@ -49,12 +49,12 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
         return Ok(end);
     }
     // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
-    let is_other = |c: Ch| !c.is(LETTER | NUMBER | SPACE);
-    let start = if is_other(c0) {
+    let is_other = |f: u8| f & (LETTER | NUMBER | SPACE) == 0;
+    let start = if is_other(c0.flags) {
         Some(0)
     } else if c0.cp == 0x20 {
         match t.peek(1)? {
-            Some(c1) if is_other(c1) => Some(1),
+            Some(c1) if is_other(c1.flags) => Some(1),
             _ => None,
         }
     } else {
@@ -62,7 +62,7 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     };
     if let Some(start) = start {
         let end = t.run(start, is_other)?;
-        return t.run(end, |c| is_cr_lf(c) || c.cp == u32::from(b'/'));
+        return t.run(end, any(CR_LF | SLASH));
     }
     whitespace(t, true, false)
 }
@@ -80,7 +80,7 @@ fn lower_word(t: &Text, start: usize) -> Result<Option<usize>, NeedMore> {
                     after_last_lower = Some(i);
                 }
             }
-            Some(c) if c.is(LOWERISH) => return t.run(i, |c| c.is(LOWERISH)).map(Some),
+            Some(c) if c.is(LOWERISH) => return t.run(i, any(LOWERISH)).map(Some),
             _ => return Ok(after_last_lower),
         }
     }
@@ -92,8 +92,8 @@ fn upper_word(t: &Text, start: usize) -> Result<Option<usize>, NeedMore> {
         Some(c) if c.is(UPPERISH) => {}
         _ => return Ok(None),
     }
-    let end = t.run(start, |c| c.is(UPPERISH))?;
-    t.run(end, |c| c.is(LOWERISH)).map(Some)
+    let end = t.run(start, any(UPPERISH))?;
+    t.run(end, any(LOWERISH)).map(Some)
 }
 
 /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)?` after a word that ends at `end`.

@@ -9,7 +9,6 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A tokenizer with tiktoken's behaviour; the Python class `streamtok.Encoding` extends it.
@@ -58,13 +57,18 @@ impl PyEncoding {
         name: &str,
         data: Option<&[u8]>,
         family: Option<&str>,
-        special_tokens: Option<HashMap<String, Rank>>,
+        special_tokens: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let Some(data) = data else {
             return Ok(PyEncoding { inner: Encoding::builtin(name)? });
         };
         let family = Family::from_name(family.unwrap_or(""))?;
-        let specials: Vec<(String, Rank)> = special_tokens.unwrap_or_default().into_iter().collect();
+        let mut specials: Vec<(String, Rank)> = Vec::new();
+        if let Some(d) = special_tokens {
+            for (text, id) in d.iter() {
+                specials.push((text.extract()?, id.extract()?));
+            }
+        }
         let inner = py.detach(|| Spec::from_tiktoken(name, family, data, specials).and_then(Encoding::new))?;
         Ok(PyEncoding { inner: Arc::new(inner) })
     }

@@ -1,0 +1,36 @@
+"""Benchmark fixtures: the corpus under tests/data and real tiktoken, loaded offline."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+import support  # noqa: E402  (needs the path above; sets up tiktoken's offline cache)
+
+CORPUS = sorted(
+    p for p in support.DATA_DIR.iterdir() if p.suffix in {".txt", ".py", ".json", ".c", ".rs", ".md"}
+) if support.DATA_DIR.is_dir() else []
+BENCH_ENCODINGS = ["o200k_base", "cl100k_base"]
+
+
+def corpus_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def token_deltas(tk, text: str) -> list[str]:
+    """``text`` cut where tiktoken's tokens end (whole characters only), as APIs stream it."""
+    deltas: list[str] = []
+    pending = b""
+    for token in tk.encode_ordinary(text):
+        pending += tk.decode_single_token_bytes(token)
+        try:
+            deltas.append(pending.decode("utf-8"))
+            pending = b""
+        except UnicodeDecodeError:
+            continue
+    if pending:
+        deltas.append(pending.decode("utf-8", "replace"))
+    return deltas
+

@@ -1,0 +1,137 @@
+//! Caches that live for one encode or count call of a long text, so they need no locking.
+//!
+//! Natural text repeats itself. [`PieceMemo`] remembers the BPE result of pieces that are not
+//! single tokens (in a page of Chinese, Russian or Korean many recur); [`RankCache`] keeps the
+//! ranks the merges look up, hits and misses alike, in a table small enough for the L2 cache,
+//! where the vocabulary's own table would cost a trip to memory. Both compare whole keys: a hit
+//! is exact.
+
+use crate::bpe::Ranks;
+use crate::vocab::{hash_packed, pack, Rank, Vocab, SHORT};
+
+/// One remembered piece: where it occurs in the text, and where its result is.
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    start: u32,
+    len: u32,
+    value: u32,
+    value_len: u32,
+}
+
+/// A direct-mapped memo over one text; a newer piece replaces an older one in its slot.
+pub struct PieceMemo {
+    slots: Vec<Slot>,
+}
+
+/// Texts shorter than this are not worth a memo.
+pub const MEMO_MIN_BYTES: usize = 4096;
+const SLOTS: usize = 4096;
+
+#[inline]
+fn slot_of(piece: &[u8]) -> usize {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = (piece.len() as u64).wrapping_mul(K);
+    for c in piece.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..c.len()].copy_from_slice(c);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    (h >> 52) as usize & (SLOTS - 1)
+}
+
+impl Default for PieceMemo {
+    fn default() -> Self {
+        PieceMemo { slots: vec![Slot::default(); SLOTS] }
+    }
+}
+
+impl PieceMemo {
+    /// The value remembered for the piece `text[start..start + len]`, else `compute()`'s,
+    /// remembered. Values are `(offset, len)` pairs whose meaning is the caller's.
+    #[inline]
+    pub fn get_or_insert(
+        &mut self,
+        text: &[u8],
+        start: usize,
+        len: usize,
+        compute: impl FnOnce() -> (u32, u32),
+    ) -> (u32, u32, bool) {
+        let piece = &text[start..start + len];
+        let i = slot_of(piece);
+        let s = self.slots[i];
+        if s.len as usize == len && len > 0 {
+            let seen = &text[s.start as usize..s.start as usize + len];
+            if seen == piece {
+                return (s.value, s.value_len, true);
+            }
+        }
+        let (value, value_len) = compute();
+        if let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(len)) {
+            self.slots[i] = Slot { start, len, value, value_len };
+        }
+        (value, value_len, false)
+    }
+}
+
+/// Slots of a [`RankCache`]: 8192 of 32 bytes, 256 KiB.
+const RANK_SLOTS: usize = 8192;
+/// Marks a cached miss.
+const MISS: Rank = Rank::MAX;
+
+/// Rank lookups of one call, cached in front of the vocabulary.
+pub struct RankCache<'v> {
+    vocab: &'v Vocab,
+    slots: Vec<(u128, Rank)>,
+}
+
+impl<'v> RankCache<'v> {
+    /// An empty cache in front of `vocab`.
+    pub fn new(vocab: &'v Vocab) -> Self {
+        RankCache { vocab, slots: vec![(0, MISS); RANK_SLOTS] }
+    }
+}
+
+impl Ranks for RankCache<'_> {
+    #[inline]
+    fn rank(&mut self, key: &[u8]) -> Option<Rank> {
+        // Two-byte keys have a direct table already; long keys are rare.
+        if key.len() == 2 || key.is_empty() || key.len() > SHORT {
+            return self.vocab.rank(key);
+        }
+        let packed = pack(key);
+        let hash = hash_packed(packed);
+        let slot = &mut self.slots[(hash >> 40) as usize & (RANK_SLOTS - 1)];
+        // An empty slot holds key 0, which no packed key (length at least 1) equals.
+        if slot.0 == packed {
+            return if slot.1 == MISS { None } else { Some(slot.1) };
+        }
+        let rank = self.vocab.rank_packed(packed, hash);
+        *slot = (packed, rank.unwrap_or(MISS));
+        rank
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hit_needs_equal_bytes() {
+        let text = b"abcXabcYabd";
+        let mut m = PieceMemo::default();
+        assert_eq!(m.get_or_insert(text, 0, 3, || (7, 1)), (7, 1, false));
+        assert_eq!(m.get_or_insert(text, 4, 3, || (9, 9)), (7, 1, true));
+        assert!(!m.get_or_insert(text, 8, 3, || (5, 2)).2);
+    }
+
+    #[test]
+    fn rank_cache_agrees_with_the_vocabulary() {
+        let v = Vocab::from_pairs(vec![(b"a".to_vec(), 0), (b"abc".to_vec(), 1), (b"abcdefghijklm".to_vec(), 2)]);
+        let mut c = RankCache::new(&v);
+        for _ in 0..2 {
+            for key in [&b"a"[..], b"abc", b"abd", b"", b"abcdefghijklm", b"ab"] {
+                assert_eq!(c.rank(key), v.rank(key), "{key:?}");
+            }
+        }
+    }
+}
