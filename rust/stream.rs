@@ -24,6 +24,9 @@ pub struct Stream {
     tail: String,
     committed: usize,
     tail_count: usize,
+    /// Byte length and token count of the tail's first piece as if the input ended: when that
+    /// piece becomes final unchanged, as it usually does, its count is known already.
+    head: (usize, usize),
     finished: bool,
 }
 
@@ -38,6 +41,7 @@ impl Stream {
             tail: String::new(),
             committed: 0,
             tail_count: 0,
+            head: (0, 0),
             finished: false,
         }
     }
@@ -137,6 +141,7 @@ impl Stream {
         self.tail.clear();
         self.committed = 0;
         self.tail_count = 0;
+        self.head = (0, 0);
         self.finished = false;
     }
 
@@ -166,6 +171,7 @@ impl Stream {
                         bpe::encode_piece(vocab, piece, out);
                         self.committed += out.len() - before;
                     }
+                    None if pos == 0 && n == self.head.0 => self.committed += self.head.1,
                     None => self.committed += bpe::count_piece(vocab, piece),
                 }
                 pos += n;
@@ -182,7 +188,17 @@ impl Stream {
             }
         }
         self.tail.drain(..pos);
-        self.tail_count = self.count_tail(&self.tail);
+        self.head = (0, 0);
+        self.tail_count = match self.specials {
+            Some(_) => self.count_tail(&self.tail),
+            None => {
+                let vocab = self.enc.vocab();
+                let mut pieces = self.enc.family().pieces(&self.tail);
+                let first = pieces.next().map_or((0, 0), |p| (p.len(), bpe::count_piece(vocab, p)));
+                self.head = first;
+                first.1 + pieces.map(|p| bpe::count_piece(vocab, p)).sum::<usize>()
+            }
+        };
     }
 
     fn count_tail(&self, tail: &str) -> usize {
