@@ -186,3 +186,119 @@ pub(crate) fn whitespace(t: &Text, newline_ends: bool, end_first: bool) -> std::
     // `\s+(?!\S)` gives back the last character so that the next piece can start with it.
     Ok(if last > 0 { last } else { i })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tiktoken 0.14's patterns, run by fancy-regex (the engine tiktoken uses) as the oracle.
+    const GPT2: &str = r"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s";
+    const CL100K: &str = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s";
+    const O200K: &str = concat!(
+        r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+        r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+        r"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+    );
+
+    /// Characters that decide how the patterns split: every class, both cases, every space.
+    const ATOMS: &[&str] = &[
+        "a",
+        "z",
+        "A",
+        "Z",
+        "é",
+        "É",
+        "ǅ",
+        "ʰ",
+        "ー",
+        "中",
+        "\u{301}",
+        "\u{20dd}",
+        "1",
+        "٣",
+        "½",
+        "Ⅻ",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r",
+        "\r\n",
+        "\u{a0}",
+        "\u{3000}",
+        "\u{85}",
+        "\u{2028}",
+        "\u{200b}",
+        "'",
+        "'s",
+        "'S",
+        "'ſ",
+        "'ll",
+        "'LL",
+        "'re",
+        "'Ve",
+        "'d",
+        "'M",
+        "'t",
+        "!",
+        "/",
+        "//",
+        ".",
+        "😀",
+        "\u{200d}",
+        "<|endoftext|>",
+    ];
+
+    fn family_pieces(family: Family, text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let n = family.next_piece(rest.as_bytes(), true).unwrap_or(rest.len());
+            out.push(&rest[..n]);
+            rest = &rest[n..];
+        }
+        out
+    }
+
+    /// A deterministic xorshift stream, so failures reproduce.
+    fn texts(count: usize) -> Vec<String> {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        (0..count)
+            .map(|_| {
+                let len = (next() % 12) as usize;
+                (0..len).map(|_| ATOMS[(next() % ATOMS.len() as u64) as usize]).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn scanners_split_like_tiktokens_regex() {
+        for (family, pattern) in [(Family::Gpt2, GPT2), (Family::Cl100k, CL100K), (Family::O200k, O200K)] {
+            let regex = fancy_regex::Regex::new(pattern).unwrap();
+            for text in texts(20_000) {
+                let expected: Vec<&str> = regex.find_iter(&text).map(|m| m.unwrap().as_str()).collect();
+                assert_eq!(family_pieces(family, &text), expected, "{family:?} on {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_decided_piece_survives_every_continuation() {
+        // Whatever follows, a piece reported without end of input is the piece the whole text has.
+        for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
+            for text in texts(3_000) {
+                for cut in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                    if let Some(n) = family.next_piece(&text.as_bytes()[..cut], false) {
+                        assert_eq!(Some(n), family.next_piece(text.as_bytes(), true), "{family:?} {text:?} cut {cut}");
+                    }
+                }
+            }
+        }
+    }
+}
