@@ -124,40 +124,43 @@ fn merge_large<R: Ranks>(vocab: &mut R, piece: &[u8], mut emit: impl FnMut(usize
     let n = piece.len();
     // Parts form a linked list over their start offsets; `rank[i]` is the rank of the pair that
     // part i forms with its successor, which the heap entry for i must still match to be live.
-    let mut next: Vec<usize> = (1..=n).collect();
-    let mut prev: Vec<usize> = (0..n).map(|i| i.wrapping_sub(1)).collect();
+    // Heap entries pack (rank, start) into one u64, so the order is rank first, then leftmost.
+    let entry = |rank: Rank, i: usize| Reverse(u64::from(rank) << 32 | i as u64);
+    let mut next: Vec<u32> = (1..=n as u32).collect();
+    let mut prev: Vec<u32> = (0..n as u32).map(|i| i.wrapping_sub(1)).collect();
     let mut rank: Vec<Rank> =
         (0..n).map(|i| if i + 2 <= n { pair_rank(vocab, piece, i, i + 2) } else { Rank::MAX }).collect();
-    let mut heap: BinaryHeap<_> =
-        rank.iter().enumerate().filter(|(_, &r)| r != Rank::MAX).map(|(i, &r)| Reverse((r, i))).collect();
-    while let Some(Reverse((r, i))) = heap.pop() {
+    let mut heap: BinaryHeap<Reverse<u64>> =
+        rank.iter().enumerate().filter(|(_, &r)| r != Rank::MAX).map(|(i, &r)| entry(r, i)).collect();
+    while let Some(Reverse(top)) = heap.pop() {
+        let (r, i) = ((top >> 32) as Rank, (top & 0xffff_ffff) as usize);
         if rank[i] != r {
             continue; // stale: the pair starting at i changed (or i was absorbed: rank MAX)
         }
-        let j = next[i];
-        let k = next[j];
-        next[i] = k;
+        let j = next[i] as usize;
+        let k = next[j] as usize;
+        next[i] = k as u32;
         if k < n {
-            prev[k] = i;
+            prev[k] = i as u32;
         }
         rank[j] = Rank::MAX;
-        rank[i] = if k < n { pair_rank(vocab, piece, i, next[k]) } else { Rank::MAX };
+        rank[i] = if k < n { pair_rank(vocab, piece, i, next[k] as usize) } else { Rank::MAX };
         if rank[i] != Rank::MAX {
-            heap.push(Reverse((rank[i], i)));
+            heap.push(entry(rank[i], i));
         }
-        let p = prev[i];
         if i > 0 {
+            let p = prev[i] as usize;
             rank[p] = pair_rank(vocab, piece, p, k);
             if rank[p] != Rank::MAX {
-                heap.push(Reverse((rank[p], p)));
+                heap.push(entry(rank[p], p));
             }
         }
     }
     let mut i = 0;
     let mut parts = 0;
     while i < n {
-        emit(i, next[i]);
-        i = next[i];
+        emit(i, next[i] as usize);
+        i = next[i] as usize;
         parts += 1;
     }
     parts

@@ -29,6 +29,8 @@ pub struct Vocab {
     /// looks up every adjacent byte pair of a piece, so these are the most frequent probes.
     pairs: Vec<Rank>,
     len: usize,
+    /// Length of the longest token: longer keys need no probe.
+    max_len: usize,
 }
 
 /// Longest token kept packed in the short table.
@@ -146,7 +148,8 @@ impl Vocab {
                 long[slot] = r;
             }
         }
-        Vocab { bytes, spans, short, long, pairs, len: n_short + n_long }
+        let max_len = tokens().map(|(_, t)| t.len()).max().unwrap_or(0);
+        Vocab { bytes, spans, short, long, pairs, len: n_short + n_long, max_len }
     }
 
     /// Rank of a key of 1 to [`SHORT`] bytes given packed, with its [`hash_packed`].
@@ -212,6 +215,9 @@ impl Vocab {
             }
             let packed = pack(key);
             return self.rank_packed(packed, hash_packed(packed));
+        }
+        if key.len() > self.max_len {
+            return None;
         }
         let mask = self.long.len() - 1;
         let mut slot = hash(key) as usize & mask;

@@ -115,7 +115,7 @@ def _first_bad_line(tk_enc: Any, st_enc: Any, text: str) -> str | None:
     return None
 
 
-def _shrink(tk_enc: Any, st_enc: Any, text: str) -> str:
+def shrink_mismatch(tk_enc: Any, st_enc: Any, text: str) -> str:
     """A short substring of ``text`` that still encodes differently (greedy, bounded work)."""
 
     def bad(s: str) -> bool:
@@ -154,10 +154,11 @@ def mismatch_report(name: str, text: str, expected: list[int], got: list[int]) -
         i += 1
     enc = tk(name)
     exp_bytes = [enc.decode_single_token_bytes(t) for t in expected[max(0, i - 3) : i + 5]]
+    got_bytes: list[bytes] | str
     try:
         got_bytes = [enc.decode_single_token_bytes(t) for t in got[max(0, i - 3) : i + 5]]
     except Exception:  # noqa: BLE001 - streamtok may return ids tiktoken cannot decode
-        got_bytes = ["<undecodable>"]
+        got_bytes = "<undecodable>"
     snippet = text if len(text) <= 300 else text[:300] + f"... ({len(text)} chars)"
     return (
         f"{name}: streamtok differs from tiktoken on {snippet!r}\n"
@@ -173,7 +174,7 @@ def assert_encode_ordinary_equal(name: str, text: str) -> list[int]:
     expected = tk(name).encode_ordinary(text)
     got = st(name).encode_ordinary(text)
     if got != expected:
-        small = _shrink(tk(name), st(name), text)
+        small = shrink_mismatch(tk(name), st(name), text)
         msg = mismatch_report(name, small, tk(name).encode_ordinary(small), st(name).encode_ordinary(small))
         raise AssertionError(msg)
     return expected

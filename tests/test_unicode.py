@@ -15,11 +15,12 @@ whitespace and punctuation split.
 
 from __future__ import annotations
 
+import os
 import unicodedata
 
 import pytest
 import strategies
-from support import FAMILY_ENCODINGS, _shrink, st, tk
+from support import FAMILY_ENCODINGS, shrink_mismatch, st, tk
 
 CONTEXTS = ["{c}", "a{c}b", " {c}", "{c}'s", "'{c}", "1{c}2", "A{c}"]
 SEP = "\n"
@@ -37,6 +38,12 @@ REGIONS = {
     "plane14": range(0xE0000, 0xF0000),
     "planes15-16": range(0xF0000, 0x110000),
 }
+# Planes 4 to 13 hold no assigned character in any Unicode version so far: in the fast profile
+# their code points go through two contexts only, and one in eight alone (all of them, in every
+# context, with STREAMTOK_HYPOTHESIS=thorough).
+UNASSIGNED_PLANES = "planes4-13"
+FEW_CONTEXTS = ["a{c}b", " {c}"]
+THOROUGH = os.environ.get("STREAMTOK_HYPOTHESIS") == "thorough"
 SAMPLED_ENCODINGS = ["p50k_base", "p50k_edit", "o200k_harmony"]
 MAX_REPORTED = 25
 
@@ -58,82 +65,101 @@ def _describe(cp: int) -> str:
     return f"U+{cp:04X} {unicodedata.category(c)} {unicodedata.name(c, '<unnamed>')}"
 
 
-def _find_mismatches(name: str, cps: list[int]) -> list[str]:
+def _parts(cps: list[int], contexts: list[str]) -> list[str]:
+    """For each code point, its contexts joined, each followed by SEP."""
+    if contexts == CONTEXTS:  # the common case, built fast
+        return [f"{c}\na{c}b\n {c}\n{c}'s\n'{c}\n1{c}2\nA{c}\n" for c in map(chr, cps)]
+    templates = [t + SEP for t in contexts]
+    return ["".join(t.format(c=chr(cp)) for t in templates) for cp in cps]
+
+
+def _find_mismatches(names: list[str], cps: list[int], contexts: list[str] = CONTEXTS) -> list[str]:
     """Compare every context of every code point in ``cps``; describe the mismatches found."""
-    ref, enc = tk(name), st(name)
     problems: list[str] = []
-    templates = [t + SEP for t in CONTEXTS]
     for start in range(0, len(cps), CHUNK):
         chunk = cps[start : start + CHUNK]
-        parts = ["".join(t.format(c=chr(cp)) for t in templates) for cp in chunk]
+        parts = _parts(chunk, contexts)
         text = "".join(parts)
-        if enc.encode_ordinary(text) == ref.encode_ordinary(text):
-            continue
-        found = False
-        for cp, part in zip(chunk, parts):
-            if enc.encode_ordinary(part) == ref.encode_ordinary(part):
+        for name in names:
+            ref, enc = tk(name), st(name)
+            if enc.encode_ordinary(text) == ref.encode_ordinary(text):
                 continue
-            found = True
-            bad = [
-                t.format(c=chr(cp))
-                for t in CONTEXTS
-                if enc.encode_ordinary(t.format(c=chr(cp))) != ref.encode_ordinary(t.format(c=chr(cp)))
-            ]
-            sample = bad[0] if bad else part
-            problems.append(
-                f"{_describe(cp)}: {sample!r} tiktoken {ref.encode_ordinary(sample)} "
-                f"streamtok {enc.encode_ordinary(sample)}"
-            )
-            if len(problems) >= MAX_REPORTED:
-                return problems
-        if not found:
-            small = _shrink(ref, enc, text)
-            problems.append(
-                f"chunk U+{chunk[0]:04X}..U+{chunk[-1]:04X}: {small!r} tiktoken "
-                f"{ref.encode_ordinary(small)} streamtok {enc.encode_ordinary(small)}"
-            )
+            found = False
+            for cp, part in zip(chunk, parts):
+                if enc.encode_ordinary(part) == ref.encode_ordinary(part):
+                    continue
+                found = True
+                bad = [
+                    t.format(c=chr(cp))
+                    for t in contexts
+                    if enc.encode_ordinary(t.format(c=chr(cp))) != ref.encode_ordinary(t.format(c=chr(cp)))
+                ]
+                sample = bad[0] if bad else part
+                problems.append(
+                    f"{name}: {_describe(cp)}: {sample!r} tiktoken {ref.encode_ordinary(sample)} "
+                    f"streamtok {enc.encode_ordinary(sample)}"
+                )
+                if len(problems) >= MAX_REPORTED:
+                    return problems
+            if not found:
+                small = shrink_mismatch(ref, enc, text)
+                problems.append(
+                    f"{name}: chunk U+{chunk[0]:04X}..U+{chunk[-1]:04X}: {small!r} tiktoken "
+                    f"{ref.encode_ordinary(small)} streamtok {enc.encode_ordinary(small)}"
+                )
     return problems
 
 
-def _find_alone_mismatches(name: str, cps: list[int]) -> list[str]:
+def _find_alone_mismatches(names: list[str], cps: list[int]) -> list[str]:
     """Compare each code point as the whole text (start and end of input around it)."""
-    ref, enc = tk(name), st(name)
     texts = [chr(cp) for cp in cps]
-    expected = [ref.encode_ordinary(t) for t in texts]
-    got = enc.encode_ordinary_batch(texts)
-    problems = [
-        f"{_describe(cp)} alone: tiktoken {e} streamtok {g}"
-        for cp, e, g in zip(cps, expected, got)
-        if e != g
-    ]
-    counts = enc.count_batch(texts)
-    problems += [
-        f"{_describe(cp)} alone: count {n}, tiktoken {len(e)}"
-        for cp, e, n in zip(cps, expected, counts)
-        if len(e) != n
-    ]
+    problems = []
+    for name in names:
+        ref, enc = tk(name), st(name)
+        expected = [ref.encode_ordinary(t) for t in texts]
+        got = enc.encode_ordinary_batch(texts)
+        problems += [
+            f"{name}: {_describe(cp)} alone: tiktoken {e} streamtok {g}"
+            for cp, e, g in zip(cps, expected, got)
+            if e != g
+        ]
+        counts = enc.count_batch(texts)
+        problems += [
+            f"{name}: {_describe(cp)} alone: count {n}, tiktoken {len(e)}"
+            for cp, e, n in zip(cps, expected, counts)
+            if len(e) != n
+        ]
     return problems[:MAX_REPORTED]
 
 
 @pytest.mark.parametrize("region", list(REGIONS))
-@pytest.mark.parametrize("name", FAMILY_ENCODINGS)
-def test_every_code_point_in_context(name: str, region: str) -> None:
-    problems = _find_mismatches(name, _scalars(REGIONS[region]))
-    assert not problems, f"{name}, {len(problems)}+ mismatches:\n" + "\n".join(problems)
+def test_every_code_point_in_context(region: str) -> None:
+    """r50k_base, cl100k_base and o200k_base (one per pattern family) on every code point."""
+    contexts = FEW_CONTEXTS if region == UNASSIGNED_PLANES and not THOROUGH else CONTEXTS
+    problems = _find_mismatches(FAMILY_ENCODINGS, _scalars(REGIONS[region]), contexts)
+    assert not problems, f"{len(problems)}+ mismatches:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("region", list(REGIONS))
-@pytest.mark.parametrize("name", FAMILY_ENCODINGS)
-def test_every_code_point_alone(name: str, region: str) -> None:
-    problems = _find_alone_mismatches(name, _scalars(REGIONS[region]))
-    assert not problems, f"{name}:\n" + "\n".join(problems)
+def test_every_code_point_alone(region: str) -> None:
+    cps = _scalars(REGIONS[region])
+    if region == UNASSIGNED_PLANES and not THOROUGH:
+        cps = cps[::8]
+    problems = _find_alone_mismatches(FAMILY_ENCODINGS, cps)
+    assert not problems, "\n".join(problems)
+
+
+def test_parts_match_contexts() -> None:
+    assert _parts([0x61, 0x3000], CONTEXTS) == [
+        "".join(t.format(c=c) + SEP for t in CONTEXTS) for c in ["a", "\u3000"]
+    ]
 
 
 @pytest.mark.parametrize("name", SAMPLED_ENCODINGS)
 def test_sampled_code_points(name: str) -> None:
     cps = _sample()
-    problems = _find_mismatches(name, cps) + _find_alone_mismatches(name, cps)
-    assert not problems, f"{name}:\n" + "\n".join(problems)
+    problems = _find_mismatches([name], cps) + _find_alone_mismatches([name], cps)
+    assert not problems, "\n".join(problems)
 
 
 # Whitespace is where end of input and the next character matter most: check every context of
