@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -13,12 +14,16 @@ CORPUS = sorted(
     p for p in support.DATA_DIR.iterdir() if p.suffix in {".txt", ".py", ".json", ".c", ".rs", ".md"}
 ) if support.DATA_DIR.is_dir() else []
 BENCH_ENCODINGS = ["o200k_base", "cl100k_base"]
+# Streaming is measured on a few files of different kinds, to keep the suite's run short.
+STREAM_FILES = [p for p in CORPUS if p.name in {
+    "en_GPL-3.txt", "python_difflib.py.txt", "ru_coreutils.txt", "zh_CN_git.txt", "iso_3166-1.json"}]
 
 
 def corpus_text(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
+@functools.lru_cache(maxsize=None)
 def token_deltas(tk, text: str) -> list[str]:
     """``text`` cut where tiktoken's tokens end (whole characters only), as APIs stream it."""
     deltas: list[str] = []
