@@ -43,7 +43,7 @@ fn sizes() -> Vec<usize> {
     std::env::var("STREAMTOK_BENCH_SIZES")
         .ok()
         .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![10_000, 30_000, 100_000])
+        .unwrap_or_else(|| vec![1_000, 3_000, 10_000])
 }
 
 /// One piece of each adversarial shape: letters, spaces, spaces with newlines, digits, punctuation.

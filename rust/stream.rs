@@ -73,11 +73,11 @@ impl Stream {
 
     /// Appends `delta`; ids that became final go to `out` when given. Returns the count.
     pub fn push_str(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> Result<usize> {
-        if self.finished {
-            return Err(Error::Finished);
-        }
         if delta.is_empty() {
             return Ok(self.count());
+        }
+        if self.finished {
+            return Err(Error::Finished);
         }
         if !self.carry.is_empty() {
             // A partial character from push_bytes can never complete now: it is U+FFFD.
@@ -91,6 +91,9 @@ impl Stream {
     /// Appends UTF-8 `data` that may split characters; invalid bytes become U+FFFD, or with
     /// `strict` are an error that leaves the stream as it was.
     pub fn push_bytes(&mut self, data: &[u8], strict: bool, out: Option<&mut Vec<Rank>>) -> Result<usize> {
+        if data.is_empty() {
+            return Ok(self.count());
+        }
         if self.finished {
             return Err(Error::Finished);
         }
