@@ -21,6 +21,9 @@ pub struct Stream {
     /// Special tokens recognised in the stream; `None`: all text is ordinary.
     specials: Option<Arc<SpecialMatcher>>,
     carry: Utf8Carry,
+    /// A high surrogate that ended the last UTF-16 delta: as if the input ended it is U+FFFD,
+    /// and a low surrogate opening the next delta completes it into one character.
+    held: Option<u16>,
     tail: String,
     committed: usize,
     tail_count: usize,
@@ -38,6 +41,7 @@ impl Stream {
             enc,
             specials,
             carry: Utf8Carry::default(),
+            held: None,
             tail: String::new(),
             committed: 0,
             tail_count: 0,
@@ -79,13 +83,50 @@ impl Stream {
         if self.finished {
             return Err(Error::Finished);
         }
-        if !self.carry.is_empty() {
-            // A partial character from push_bytes can never complete now: it is U+FFFD.
-            self.carry.finish(&mut self.tail);
-        }
+        self.settle_partial();
         self.tail.push_str(delta);
         self.advance(out);
         Ok(self.count())
+    }
+
+    /// Appends UTF-16 code units, as a Python `str` holding surrogates gives them: a pair becomes
+    /// its character even when deltas split it, a lone surrogate U+FFFD (as tiktoken does).
+    pub fn push_utf16(&mut self, units: &[u16], out: Option<&mut Vec<Rank>>) -> Result<usize> {
+        if units.is_empty() {
+            return Ok(self.count());
+        }
+        if self.finished {
+            return Err(Error::Finished);
+        }
+        if !self.carry.is_empty() {
+            self.carry.finish(&mut self.tail);
+        }
+        let mut units = units;
+        let mut joined: Vec<u16> = Vec::new();
+        if let Some(high) = self.held.take() {
+            joined.push(high);
+            joined.extend_from_slice(units);
+            units = &joined;
+        }
+        if let Some((&last, rest)) = units.split_last() {
+            if (0xd800..0xdc00).contains(&last) {
+                self.held = Some(last);
+                units = rest;
+            }
+        }
+        self.tail.push_str(&String::from_utf16_lossy(units));
+        self.advance(out);
+        Ok(self.count())
+    }
+
+    /// A partial character or a held surrogate that the next delta cannot complete: U+FFFD.
+    fn settle_partial(&mut self) {
+        if !self.carry.is_empty() {
+            self.carry.finish(&mut self.tail);
+        }
+        if self.held.take().is_some() {
+            self.tail.push('\u{fffd}');
+        }
     }
 
     /// Appends UTF-8 `data` that may split characters; invalid bytes become U+FFFD, or with
@@ -96,6 +137,12 @@ impl Stream {
         }
         if self.finished {
             return Err(Error::Finished);
+        }
+        if self.held.is_some() {
+            // Check first: a strict error must leave the stream as it was.
+            let mut probe = self.carry;
+            probe.decode(data, strict, &mut String::new())?;
+            self.settle_partial();
         }
         let before = self.tail.len();
         self.carry.decode(data, strict, &mut self.tail)?;
@@ -110,8 +157,8 @@ impl Stream {
         if self.finished {
             return self.count();
         }
-        let mut tail = std::mem::take(&mut self.tail);
-        self.carry.finish(&mut tail);
+        self.settle_partial();
+        let tail = std::mem::take(&mut self.tail);
         match out {
             Some(out) => {
                 let before = out.len();
@@ -125,15 +172,14 @@ impl Stream {
         self.committed
     }
 
-    /// Ids of the open tail as if the input ended now (a partial character counts as U+FFFD).
+    /// Ids of the open tail as if the input ended now; like `count`, they leave out a partial
+    /// UTF-8 character (not arrived yet) and count a held surrogate as U+FFFD.
     pub fn pending(&self) -> Vec<Rank> {
         let mut out = Vec::new();
-        if self.carry.is_empty() {
+        if self.held.is_none() {
             self.encode_tail_into(&self.tail, &mut out);
         } else {
-            let mut tail = self.tail.clone();
-            self.carry.clone().finish(&mut tail);
-            self.encode_tail_into(&tail, &mut out);
+            self.encode_tail_into(&(self.tail.clone() + "\u{fffd}"), &mut out);
         }
         out
     }
@@ -141,6 +187,7 @@ impl Stream {
     /// Starts over with no text, keeping the encoding and special tokens.
     pub fn reset(&mut self) {
         self.carry = Utf8Carry::default();
+        self.held = None;
         self.tail.clear();
         self.committed = 0;
         self.tail_count = 0;
@@ -192,9 +239,10 @@ impl Stream {
         }
         self.tail.drain(..pos);
         self.head = (0, 0);
-        self.tail_count = match self.specials {
-            Some(_) => self.count_tail(&self.tail),
-            None => {
+        self.tail_count = match (&self.specials, self.held) {
+            (_, Some(_)) => self.count_tail(&(self.tail.clone() + "\u{fffd}")),
+            (Some(_), None) => self.count_tail(&self.tail),
+            (None, None) => {
                 let vocab = self.enc.vocab();
                 let mut pieces = self.enc.family().pieces(&self.tail);
                 let first = pieces.next().map_or((0, 0), |p| (p.len(), bpe::count_piece(vocab, p)));
@@ -292,6 +340,28 @@ mod tests {
         let n = s.push_str("ftext|> b", None).unwrap();
         assert_eq!(n, e.encode("a <|endoftext|> b", &m).len());
         assert_eq!(s.finish(None), n);
+    }
+
+    #[test]
+    fn surrogate_pair_split_across_deltas_is_one_character() {
+        let e = enc("r50k_base");
+        let mut s = Stream::new(e.clone(), None);
+        let (high, low) = (0xd83d_u16, 0xde00_u16);
+        assert_eq!(s.push_utf16(&[u16::from(b'a'), high], None).unwrap(), e.count("a\u{fffd}"));
+        assert_eq!(s.push_utf16(&[low, u16::from(b'b')], None).unwrap(), e.count("a\u{1f600}b"));
+        assert_eq!(s.finish(None), e.count("a\u{1f600}b"));
+        let mut lone = Stream::new(e.clone(), None);
+        lone.push_utf16(&[high], None).unwrap();
+        assert_eq!(lone.push_str("x", None).unwrap(), e.count("\u{fffd}x"));
+    }
+
+    #[test]
+    fn pending_leaves_out_a_partial_character() {
+        let e = enc("o200k_base");
+        let mut s = Stream::new(e.clone(), None);
+        s.push_bytes(b"ab\xe4", false, None).unwrap();
+        assert_eq!(s.pending(), e.encode_ordinary("ab"));
+        assert_eq!(s.count(), e.count("ab"));
     }
 
     #[test]

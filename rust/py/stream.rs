@@ -1,7 +1,7 @@
 //! `StreamCounter` and `StreamEncoder`: the streaming API over [`crate::Stream`].
 
 use super::encoding::PyEncoding;
-use super::text::{text_of, type_error, DETACH_BYTES};
+use super::text::{delta_of, type_error, Delta, DETACH_BYTES};
 use crate::error::Error;
 use crate::stream::Stream;
 use crate::vocab::Rank;
@@ -31,9 +31,19 @@ fn open_stream(
     Ok((Stream::new(py_enc.inner.clone(), specials), enc.unbind()))
 }
 
-/// The text of a delta: `None` for `None`, else a `str`.
-fn delta_text<'a>(delta: Option<&'a Bound<'_, PyAny>>) -> PyResult<Option<Cow<'a, str>>> {
-    delta.map(text_of).transpose()
+/// Pushes a `str` delta (`None` changes nothing) into `stream`, ids to `out` when given.
+fn push_delta(
+    py: Python<'_>,
+    stream: &mut Stream,
+    delta: Option<&Bound<'_, PyAny>>,
+    out: Option<&mut Vec<Rank>>,
+) -> PyResult<usize> {
+    let Some(delta) = delta else { return Ok(stream.count()) };
+    let delta = delta_of(delta)?;
+    Ok(with_stream(py, delta.len(), stream, |s| match &delta {
+        Delta::Utf8(text) => s.push_str(text, out),
+        Delta::Utf16(units) => s.push_utf16(units, out),
+    })?)
 }
 
 /// Runs `f` on the stream, with the GIL released when the delta is large.
@@ -107,8 +117,7 @@ impl PyStreamCounter {
     /// Appends a text delta (`None` and `""` change nothing) and returns the count.
     #[pyo3(signature = (delta, /))]
     fn push(&mut self, py: Python<'_>, delta: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
-        let Some(text) = delta_text(delta)? else { return Ok(self.inner.count()) };
-        Ok(with_stream(py, text.len(), &mut self.inner, |s| s.push_str(&text, None))?)
+        push_delta(py, &mut self.inner, delta, None)
     }
 
     /// Appends UTF-8 bytes that may split characters and returns the count.
@@ -190,9 +199,7 @@ impl PyStreamEncoder {
     #[pyo3(signature = (delta, /))]
     fn push(&mut self, py: Python<'_>, delta: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Rank>> {
         let mut out = Vec::new();
-        if let Some(text) = delta_text(delta)? {
-            with_stream(py, text.len(), &mut self.inner, |s| s.push_str(&text, Some(&mut out)))?;
-        }
+        push_delta(py, &mut self.inner, delta, Some(&mut out))?;
         Ok(out)
     }
 
