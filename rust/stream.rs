@@ -75,6 +75,11 @@ impl Stream {
         self.tail.len() + self.carry.bytes().len()
     }
 
+    /// Memory the stream owns: its own fields and the tail's allocation (the encoding is shared).
+    pub fn memory_bytes(&self) -> usize {
+        std::mem::size_of::<Stream>() + self.tail.capacity()
+    }
+
     /// Appends `delta`; ids that became final go to `out` when given. Returns the count.
     pub fn push_str(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> Result<usize> {
         if delta.is_empty() {
@@ -238,6 +243,10 @@ impl Stream {
             }
         }
         self.tail.drain(..pos);
+        if self.tail.capacity() > 512 && self.tail.capacity() > 4 * self.tail.len() {
+            // After a large delta, give the memory back: a stream keeps only its open tail.
+            self.tail.shrink_to(2 * self.tail.len());
+        }
         self.head = (0, 0);
         self.tail_count = match (&self.specials, self.held) {
             (_, Some(_)) => self.count_tail(&(self.tail.clone() + "\u{fffd}")),
@@ -362,6 +371,14 @@ mod tests {
         s.push_bytes(b"ab\xe4", false, None).unwrap();
         assert_eq!(s.pending(), e.encode_ordinary("ab"));
         assert_eq!(s.count(), e.count("ab"));
+    }
+
+    #[test]
+    fn memory_stays_small_after_a_large_delta() {
+        let mut s = Stream::new(enc("o200k_base"), None);
+        s.push_str(&"The quick brown fox jumps over the lazy dog. ".repeat(20_000), None).unwrap();
+        assert!(s.buffered_bytes() < 16, "{}", s.buffered_bytes());
+        assert!(s.memory_bytes() < 1024, "{}", s.memory_bytes());
     }
 
     #[test]

@@ -166,6 +166,11 @@ impl PyStreamCounter {
         self.copy(py)
     }
 
+    /// Memory this object owns (the encoding is shared), for `sys.getsizeof`.
+    fn __sizeof__(&self) -> usize {
+        std::mem::size_of::<Self>() + self.inner.memory_bytes()
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<StreamCounter {:?} count={} stable={}>",
@@ -256,6 +261,11 @@ impl PyStreamEncoder {
 
     fn __copy__(&self, py: Python<'_>) -> Self {
         self.copy(py)
+    }
+
+    /// Memory this object owns (the encoding is shared), for `sys.getsizeof`.
+    fn __sizeof__(&self) -> usize {
+        std::mem::size_of::<Self>() + self.inner.memory_bytes()
     }
 
     fn __repr__(&self) -> String {
