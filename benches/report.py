@@ -58,6 +58,13 @@ def table(data: dict) -> str:
             rs = [r for r in count_rows if r[0] == enc]
             lines.append(f"| {enc} | **median of files** | | | | **{statistics.median(r[5] for r in rs):.1f}×** "
                          f"| **{statistics.median(r[6] for r in rs):.1f}×** |")
+            # Overall: all files' bytes over all files' time, so big, slow files weigh most.
+            t_tk = sum(r[2] / r[3] for r in rs)
+            t_count = sum(r[2] / r[4] for r in rs)
+            t_encode = sum(r[2] / r[3] / r[6] for r in rs)
+            lines.append(f"| {enc} | **overall (all bytes ÷ all time)** | {sum(r[2] for r in rs):.2f} | "
+                         f"{sum(r[2] for r in rs) / t_tk:.1f} | {sum(r[2] for r in rs) / t_count:.1f} | "
+                         f"**{t_tk / t_count:.1f}×** | **{t_tk / t_encode:.1f}×** |")
         lines.append("")
     if stream_rows:
         lines += ["| encoding | file | deltas | stream with count after every delta ÷ one tiktoken encode | ns per push |",
