@@ -21,6 +21,18 @@ def case(request):
     return enc, path, text, token_deltas(support.tk(enc), text)
 
 
+def _reencode_prefix(deltas: list[str]) -> list[str]:
+    """The first deltas, up to REENCODE_CHARS characters."""
+    prefix: list[str] = []
+    size = 0
+    for d in deltas:
+        if size + len(d) > REENCODE_CHARS:
+            break
+        prefix.append(d)
+        size += len(d)
+    return prefix
+
+
 def _stream(enc: streamtok.Encoding, deltas: list[str]) -> int:
     counter = enc.stream()
     push = counter.push
@@ -47,14 +59,8 @@ def test_tiktoken_encode_once(benchmark, case):
 def test_tiktoken_reencode_every_delta(benchmark, case):
     enc, path, text, deltas = case
     benchmark.group = f"reencode {enc} {path.name}"
-    prefix = []
-    size = 0
-    for d in deltas:
-        if size + len(d) > REENCODE_CHARS:
-            break
-        prefix.append(d)
-        size += len(d)
-    benchmark.extra_info.update(chars=size, deltas=len(prefix))
+    prefix = _reencode_prefix(deltas)
+    benchmark.extra_info.update(chars=sum(map(len, prefix)), deltas=len(prefix))
     tk = support.tk(enc)
 
     def reencode() -> int:
@@ -71,12 +77,6 @@ def test_tiktoken_reencode_every_delta(benchmark, case):
 def test_streamtok_stream_reencode_prefix(benchmark, case):
     enc, path, text, deltas = case
     benchmark.group = f"reencode {enc} {path.name}"
-    prefix = []
-    size = 0
-    for d in deltas:
-        if size + len(d) > REENCODE_CHARS:
-            break
-        prefix.append(d)
-        size += len(d)
-    benchmark.extra_info.update(chars=size, deltas=len(prefix))
+    prefix = _reencode_prefix(deltas)
+    benchmark.extra_info.update(chars=sum(map(len, prefix)), deltas=len(prefix))
     benchmark(_stream, streamtok.get_encoding(enc), prefix)

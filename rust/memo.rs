@@ -7,7 +7,7 @@
 //! is exact.
 
 use crate::bpe::Ranks;
-use crate::vocab::{hash_packed, pack, Rank, Vocab, SHORT};
+use crate::vocab::{hash, hash_packed, pack, Rank, Vocab, SHORT};
 
 /// One remembered piece: where it occurs in the text, and where its result is.
 #[derive(Clone, Copy, Default)]
@@ -29,14 +29,7 @@ const SLOTS: usize = 4096;
 
 #[inline]
 fn slot_of(piece: &[u8]) -> usize {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h = (piece.len() as u64).wrapping_mul(K);
-    for c in piece.chunks(8) {
-        let mut w = [0u8; 8];
-        w[..c.len()].copy_from_slice(c);
-        h = (h.rotate_left(23) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    (h >> 52) as usize & (SLOTS - 1)
+    (hash(piece) >> 40) as usize & (SLOTS - 1)
 }
 
 impl Default for PieceMemo {

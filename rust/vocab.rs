@@ -65,9 +65,9 @@ pub(crate) fn pack(key: &[u8]) -> u128 {
     lo as u128 | (hi as u128) << 64 | (n as u128) << 96
 }
 
-/// Hash of a long token's bytes.
+/// Hash of any byte string (the long tokens' table uses it).
 #[inline]
-fn hash(key: &[u8]) -> u64 {
+pub(crate) fn hash(key: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut h = (key.len() as u64).wrapping_mul(K);
     for c in key.chunks(8) {

@@ -14,15 +14,9 @@ pub(crate) const DETACH_BYTES: usize = 8 * 1024;
 /// surrogates passed, then back with replacement: paired surrogates become their character and
 /// lone ones U+FFFD.
 pub(crate) fn text_of<'a>(obj: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, str>> {
-    let s = obj.cast::<PyString>().map_err(|_| type_error("str", obj))?;
-    match s.to_str() {
-        Ok(t) => Ok(Cow::Borrowed(t)),
-        Err(_) => {
-            let encoded = s.call_method1("encode", ("utf-16-le", "surrogatepass"))?;
-            let bytes = encoded.cast::<PyBytes>()?.as_bytes();
-            let units: Vec<u16> = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-            Ok(Cow::Owned(String::from_utf16_lossy(&units)))
-        }
+    match delta_of(obj)? {
+        Delta::Utf8(t) => Ok(Cow::Borrowed(t)),
+        Delta::Utf16(units) => Ok(Cow::Owned(String::from_utf16_lossy(&units))),
     }
 }
 
