@@ -147,6 +147,10 @@ class Encoding(_native.Encoding):
         >>> encoder = get_encoding("o200k_base").stream_encoder()
         >>> encoder.push("hello wor")
         [24912]
+        >>> encoder.push("ld")
+        []
+        >>> encoder.pending()
+        [2375]
         >>> encoder.finish()
         [2375]
         """

@@ -1,0 +1,41 @@
+"""The README's Python examples and the docstring examples run, and say what they claim."""
+
+from __future__ import annotations
+
+import doctest
+import re
+from pathlib import Path
+
+import pytest
+from support import tk
+
+import streamtok
+import streamtok._encoding
+import streamtok._models
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+
+
+@pytest.mark.parametrize("index", range(len(_python_blocks())))
+def test_readme_python_block_runs(index: int, capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(_python_blocks()[index], f"README.md block {index}", "exec"), {})
+    capsys.readouterr()
+
+
+def test_readme_quick_start_counts_like_tiktoken(capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(_python_blocks()[0], "README.md quick start", "exec"), {})
+    printed = [int(line) for line in capsys.readouterr().out.split()]
+    deltas = ["Hel", "lo, wor", "ld! It's", " streaming."]
+    expected = [len(tk("o200k_base").encode_ordinary("".join(deltas[: i + 1]))) for i in range(len(deltas))]
+    assert printed == expected + expected[-1:]
+
+
+@pytest.mark.parametrize("module", [streamtok._encoding, streamtok._models])
+def test_docstring_examples(module: object) -> None:
+    result = doctest.testmod(module, extraglobs={"get_encoding": streamtok.get_encoding}, verbose=False)
+    assert result.attempted > 0
+    assert result.failed == 0
