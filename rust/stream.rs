@@ -14,6 +14,21 @@ use crate::utf8::Utf8Carry;
 use crate::vocab::Rank;
 use std::sync::Arc;
 
+/// The state of a [`Stream`] apart from its encoding, as [`Stream::snapshot`] takes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Bytes of a partial UTF-8 character.
+    pub carry: Vec<u8>,
+    /// A high surrogate waiting for its low half.
+    pub held: Option<u16>,
+    /// The open tail.
+    pub tail: String,
+    /// Tokens of final pieces.
+    pub committed: usize,
+    /// Whether the input has ended.
+    pub finished: bool,
+}
+
 /// A running count (and optionally the ids) of text that arrives in deltas.
 #[derive(Clone)]
 pub struct Stream {
@@ -53,6 +68,11 @@ impl Stream {
     /// The encoding.
     pub fn encoding(&self) -> &Arc<Encoding> {
         &self.enc
+    }
+
+    /// The special tokens the stream recognises, if any.
+    pub fn specials(&self) -> Option<&Arc<SpecialMatcher>> {
+        self.specials.as_ref()
     }
 
     /// Tokens of everything pushed so far, as if the input ended now.
@@ -187,6 +207,39 @@ impl Stream {
             self.encode_tail_into(&(self.tail.clone() + "\u{fffd}"), &mut out);
         }
         out
+    }
+
+    /// Everything a stream knows besides its encoding: what pickling saves.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            carry: self.carry.bytes().to_vec(),
+            held: self.held,
+            tail: self.tail.clone(),
+            committed: self.committed,
+            finished: self.finished,
+        }
+    }
+
+    /// A stream over `enc` in the state `snapshot` describes; a snapshot that no stream could
+    /// have produced (a carry that is not the start of a character) is an error.
+    pub fn restore(enc: Arc<Encoding>, specials: Option<Arc<SpecialMatcher>>, snapshot: Snapshot) -> Result<Stream> {
+        let mut stream = Stream::new(enc, specials);
+        let mut probe = Utf8Carry::default();
+        let mut decoded = String::new();
+        probe.decode(&snapshot.carry, true, &mut decoded)?;
+        if !decoded.is_empty() || probe.bytes() != snapshot.carry.as_slice() {
+            return Err(Error::InvalidUtf8 { offset: 0, reason: "saved partial character is not one" });
+        }
+        if snapshot.held.is_some_and(|h| !(0xd800..0xdc00).contains(&h)) {
+            return Err(Error::InvalidUtf8 { offset: 0, reason: "saved surrogate is not a high surrogate" });
+        }
+        stream.carry = probe;
+        stream.held = snapshot.held;
+        stream.tail = snapshot.tail;
+        stream.committed = snapshot.committed;
+        stream.advance(None);
+        stream.finished = snapshot.finished;
+        Ok(stream)
     }
 
     /// Starts over with no text, keeping the encoding and special tokens.
@@ -379,6 +432,21 @@ mod tests {
         s.push_str(&"The quick brown fox jumps over the lazy dog. ".repeat(20_000), None).unwrap();
         assert!(s.buffered_bytes() < 16, "{}", s.buffered_bytes());
         assert!(s.memory_bytes() < 1024, "{}", s.memory_bytes());
+    }
+
+    #[test]
+    fn a_restored_snapshot_continues_like_the_original() {
+        let e = enc("cl100k_base");
+        let mut a = Stream::new(e.clone(), None);
+        a.push_str("Hello wor", None).unwrap();
+        a.push_bytes(b"ld \xe4\xb8", false, None).unwrap();
+        let mut b = Stream::restore(e.clone(), None, a.snapshot()).unwrap();
+        assert_eq!((b.count(), b.stable_count()), (a.count(), a.stable_count()));
+        a.push_bytes(b"\xad!", false, None).unwrap();
+        b.push_bytes(b"\xad!", false, None).unwrap();
+        assert_eq!(a.finish(None), b.finish(None));
+        let bad = Snapshot { carry: b"\xff".to_vec(), held: None, tail: String::new(), committed: 0, finished: false };
+        assert!(Stream::restore(e, None, bad).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::encoding::PyEncoding;
 use super::text::{delta_of, type_error, Delta, DETACH_BYTES};
 use crate::error::Error;
-use crate::stream::Stream;
+use crate::stream::{Snapshot, Stream};
 use crate::vocab::Rank;
 use pyo3::exceptions::{PyUnicodeDecodeError, PyValueError};
 use pyo3::prelude::*;
@@ -29,6 +29,34 @@ fn open_stream(
         _ => None,
     };
     Ok((Stream::new(py_enc.inner.clone(), specials), enc.unbind()))
+}
+
+/// The arguments `_restore` takes to rebuild a stream: encoding, allowed specials, state.
+type Saved = (Py<PyEncoding>, Option<Py<PyAny>>, Vec<u8>, Option<u16>, String, usize, bool);
+
+fn save(py: Python<'_>, stream: &Stream, encoding: &Py<PyEncoding>, allowed: &Option<Py<PyAny>>) -> Saved {
+    let s = stream.snapshot();
+    let allowed = allowed.as_ref().map(|a| a.clone_ref(py));
+    (encoding.clone_ref(py), allowed, s.carry, s.held, s.tail, s.committed, s.finished)
+}
+
+/// Rebuilds a stream from what [`save`] gave.
+#[allow(clippy::too_many_arguments)]
+fn restore(
+    py: Python<'_>,
+    encoding: &Bound<'_, PyAny>,
+    allowed: Option<&Bound<'_, PyAny>>,
+    carry: Vec<u8>,
+    held: Option<u16>,
+    tail: String,
+    committed: usize,
+    finished: bool,
+) -> PyResult<(Stream, Py<PyEncoding>)> {
+    let (fresh, encoding) = open_stream(py, encoding, allowed)?;
+    let snapshot = Snapshot { carry, held, tail, committed, finished };
+    let stream = Stream::restore(fresh.encoding().clone(), fresh.specials().cloned(), snapshot)
+        .map_err(|e| PyValueError::new_err(format!("cannot restore the stream: {e}")))?;
+    Ok((stream, encoding))
 }
 
 /// Pushes a `str` delta (`None` changes nothing) into `stream`, ids to `out` when given.
@@ -103,6 +131,7 @@ fn decode_error(py: Python<'_>, data: &[u8], e: Error) -> PyErr {
 pub struct PyStreamCounter {
     inner: Stream,
     encoding: Py<PyEncoding>,
+    allowed: Option<Py<PyAny>>,
 }
 
 #[pymethods]
@@ -111,7 +140,29 @@ impl PyStreamCounter {
     #[pyo3(signature = (encoding, *, allowed_special=None))]
     fn new(py: Python<'_>, encoding: &Bound<'_, PyAny>, allowed_special: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let (inner, encoding) = open_stream(py, encoding, allowed_special)?;
-        Ok(PyStreamCounter { inner, encoding })
+        Ok(PyStreamCounter { inner, encoding, allowed: allowed_special.map(|a| a.clone().unbind()) })
+    }
+
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)]
+    fn _restore(
+        py: Python<'_>,
+        encoding: &Bound<'_, PyAny>,
+        allowed: Option<&Bound<'_, PyAny>>,
+        carry: Vec<u8>,
+        held: Option<u16>,
+        tail: String,
+        committed: usize,
+        finished: bool,
+    ) -> PyResult<Self> {
+        let (inner, encoding) = restore(py, encoding, allowed, carry, held, tail, committed, finished)?;
+        Ok(PyStreamCounter { inner, encoding, allowed: allowed.map(|a| a.clone().unbind()) })
+    }
+
+    /// Pickles the stream mid-way: its encoding (by name), allowed specials and open tail.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Saved)> {
+        let this = slf.borrow();
+        Ok((slf.get_type().getattr("_restore")?, save(slf.py(), &this.inner, &this.encoding, &this.allowed)))
     }
 
     /// Appends a text delta (`None` and `""` change nothing) and returns the count.
@@ -159,7 +210,11 @@ impl PyStreamCounter {
 
     /// An independent copy of the counter, state included.
     fn copy(&self, py: Python<'_>) -> Self {
-        PyStreamCounter { inner: self.inner.clone(), encoding: self.encoding.clone_ref(py) }
+        PyStreamCounter {
+            inner: self.inner.clone(),
+            encoding: self.encoding.clone_ref(py),
+            allowed: self.allowed.as_ref().map(|a| a.clone_ref(py)),
+        }
     }
 
     fn __copy__(&self, py: Python<'_>) -> Self {
@@ -189,6 +244,7 @@ impl PyStreamCounter {
 pub struct PyStreamEncoder {
     inner: Stream,
     encoding: Py<PyEncoding>,
+    allowed: Option<Py<PyAny>>,
 }
 
 #[pymethods]
@@ -197,7 +253,29 @@ impl PyStreamEncoder {
     #[pyo3(signature = (encoding, *, allowed_special=None))]
     fn new(py: Python<'_>, encoding: &Bound<'_, PyAny>, allowed_special: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let (inner, encoding) = open_stream(py, encoding, allowed_special)?;
-        Ok(PyStreamEncoder { inner, encoding })
+        Ok(PyStreamEncoder { inner, encoding, allowed: allowed_special.map(|a| a.clone().unbind()) })
+    }
+
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)]
+    fn _restore(
+        py: Python<'_>,
+        encoding: &Bound<'_, PyAny>,
+        allowed: Option<&Bound<'_, PyAny>>,
+        carry: Vec<u8>,
+        held: Option<u16>,
+        tail: String,
+        committed: usize,
+        finished: bool,
+    ) -> PyResult<Self> {
+        let (inner, encoding) = restore(py, encoding, allowed, carry, held, tail, committed, finished)?;
+        Ok(PyStreamEncoder { inner, encoding, allowed: allowed.map(|a| a.clone().unbind()) })
+    }
+
+    /// Pickles the stream mid-way: its encoding (by name), allowed specials and open tail.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Saved)> {
+        let this = slf.borrow();
+        Ok((slf.get_type().getattr("_restore")?, save(slf.py(), &this.inner, &this.encoding, &this.allowed)))
     }
 
     /// Appends a text delta; returns the ids that became final with it.
@@ -256,7 +334,11 @@ impl PyStreamEncoder {
 
     /// An independent copy of the encoder, state included.
     fn copy(&self, py: Python<'_>) -> Self {
-        PyStreamEncoder { inner: self.inner.clone(), encoding: self.encoding.clone_ref(py) }
+        PyStreamEncoder {
+            inner: self.inner.clone(),
+            encoding: self.encoding.clone_ref(py),
+            allowed: self.allowed.as_ref().map(|a| a.clone_ref(py)),
+        }
     }
 
     fn __copy__(&self, py: Python<'_>) -> Self {
