@@ -41,7 +41,12 @@ byte_text = hs.lists(
 def split_bytes(  # noqa: ANN201
     draw: hs.DrawFn, data: hs.SearchStrategy[bytes], max_len: int = 400
 ):
-    return draw(splits(draw(data)[:max_len]))
+    raw = draw(data)
+    cut = min(max_len, len(raw))
+    # Cut on a character boundary, so that valid UTF-8 stays valid.
+    while 0 < cut < len(raw) and raw[cut] & 0xC0 == 0x80:
+        cut -= 1
+    return draw(splits(raw[:cut]))
 
 
 # --- counts after every chunk --------------------------------------------------------------------
