@@ -123,48 +123,110 @@ fn decode_error(py: Python<'_>, data: &[u8], e: Error) -> PyErr {
     e.into()
 }
 
-/// Exact running token count of text that arrives in deltas.
-///
-/// After every `push`, `count` equals the number of tokens tiktoken gives the whole text so
-/// far; the cost of a push is proportional to the delta, not to the text before it.
-#[pyclass(name = "StreamCounter", module = "streamtok")]
-pub struct PyStreamCounter {
-    inner: Stream,
-    encoding: Py<PyEncoding>,
-    allowed: Option<Py<PyAny>>,
+/// Declares a stream class: the fields, constructor, pickling, accessors and copying that
+/// `StreamCounter` and `StreamEncoder` share, around the methods given in braces.
+macro_rules! stream_class {
+    ($(#[$doc:meta])* $rust:ident, $python:literal, { $($methods:tt)* }) => {
+        $(#[$doc])*
+        #[pyclass(name = $python, module = "streamtok")]
+        pub struct $rust {
+            inner: Stream,
+            encoding: Py<PyEncoding>,
+            allowed: Option<Py<PyAny>>,
+        }
+
+        #[pymethods]
+        impl $rust {
+            #[new]
+            #[pyo3(signature = (encoding, *, allowed_special=None))]
+            fn new(
+                py: Python<'_>,
+                encoding: &Bound<'_, PyAny>,
+                allowed_special: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<Self> {
+                let (inner, encoding) = open_stream(py, encoding, allowed_special)?;
+                Ok($rust { inner, encoding, allowed: allowed_special.map(|a| a.clone().unbind()) })
+            }
+
+            #[staticmethod]
+            #[allow(clippy::too_many_arguments)]
+            fn _restore(
+                py: Python<'_>,
+                encoding: &Bound<'_, PyAny>,
+                allowed: Option<&Bound<'_, PyAny>>,
+                carry: Vec<u8>,
+                held: Option<u16>,
+                tail: String,
+                committed: usize,
+                finished: bool,
+            ) -> PyResult<Self> {
+                let (inner, encoding) = restore(py, encoding, allowed, carry, held, tail, committed, finished)?;
+                Ok($rust { inner, encoding, allowed: allowed.map(|a| a.clone().unbind()) })
+            }
+
+            /// Pickles the stream mid-way: its encoding (by name), allowed specials and open tail.
+            fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Saved)> {
+                let this = slf.borrow();
+                Ok((slf.get_type().getattr("_restore")?, save(slf.py(), &this.inner, &this.encoding, &this.allowed)))
+            }
+
+            /// Tokens of all text so far, as if the stream ended now.
+            #[getter]
+            fn count(&self) -> usize {
+                self.inner.count()
+            }
+
+            /// Tokens that no continuation can change; never decreases.
+            #[getter]
+            fn stable_count(&self) -> usize {
+                self.inner.stable_count()
+            }
+
+            /// The stream's `Encoding`.
+            #[getter]
+            fn encoding(&self, py: Python<'_>) -> Py<PyEncoding> {
+                self.encoding.clone_ref(py)
+            }
+
+            /// Starts over with no text.
+            fn reset(&mut self) {
+                self.inner.reset()
+            }
+
+            /// An independent copy, state included.
+            fn copy(&self, py: Python<'_>) -> Self {
+                $rust {
+                    inner: self.inner.clone(),
+                    encoding: self.encoding.clone_ref(py),
+                    allowed: self.allowed.as_ref().map(|a| a.clone_ref(py)),
+                }
+            }
+
+            fn __copy__(&self, py: Python<'_>) -> Self {
+                self.copy(py)
+            }
+
+            /// Memory this object owns (the encoding is shared), for `sys.getsizeof`.
+            fn __sizeof__(&self) -> usize {
+                std::mem::size_of::<Self>() + self.inner.memory_bytes()
+            }
+
+            fn __repr__(&self) -> String {
+                let s = &self.inner;
+                format!("<{} {:?} count={} stable={}>", $python, s.encoding().name(), s.count(), s.stable_count())
+            }
+
+            $($methods)*
+        }
+    };
 }
 
-#[pymethods]
-impl PyStreamCounter {
-    #[new]
-    #[pyo3(signature = (encoding, *, allowed_special=None))]
-    fn new(py: Python<'_>, encoding: &Bound<'_, PyAny>, allowed_special: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let (inner, encoding) = open_stream(py, encoding, allowed_special)?;
-        Ok(PyStreamCounter { inner, encoding, allowed: allowed_special.map(|a| a.clone().unbind()) })
-    }
-
-    #[staticmethod]
-    #[allow(clippy::too_many_arguments)]
-    fn _restore(
-        py: Python<'_>,
-        encoding: &Bound<'_, PyAny>,
-        allowed: Option<&Bound<'_, PyAny>>,
-        carry: Vec<u8>,
-        held: Option<u16>,
-        tail: String,
-        committed: usize,
-        finished: bool,
-    ) -> PyResult<Self> {
-        let (inner, encoding) = restore(py, encoding, allowed, carry, held, tail, committed, finished)?;
-        Ok(PyStreamCounter { inner, encoding, allowed: allowed.map(|a| a.clone().unbind()) })
-    }
-
-    /// Pickles the stream mid-way: its encoding (by name), allowed specials and open tail.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Saved)> {
-        let this = slf.borrow();
-        Ok((slf.get_type().getattr("_restore")?, save(slf.py(), &this.inner, &this.encoding, &this.allowed)))
-    }
-
+stream_class!(
+    /// Exact running token count of text that arrives in deltas.
+    ///
+    /// After every `push`, `count` equals the number of tokens tiktoken gives the whole text so
+    /// far; the cost of a push is proportional to the delta, not to the text before it.
+    PyStreamCounter, "StreamCounter", {
     /// Appends a text delta (`None` and `""` change nothing) and returns the count.
     #[pyo3(signature = (delta, /))]
     fn push(&mut self, py: Python<'_>, delta: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
@@ -180,104 +242,18 @@ impl PyStreamCounter {
             .map_err(|e| decode_error(py, &data, e))
     }
 
-    /// Tokens of all text so far, as if the stream ended now.
-    #[getter]
-    fn count(&self) -> usize {
-        self.inner.count()
-    }
-
-    /// Tokens that no continuation can change; never decreases.
-    #[getter]
-    fn stable_count(&self) -> usize {
-        self.inner.stable_count()
-    }
-
-    /// The stream's `Encoding`.
-    #[getter]
-    fn encoding(&self, py: Python<'_>) -> Py<PyEncoding> {
-        self.encoding.clone_ref(py)
-    }
-
     /// Ends the stream and returns the final count (then `count == stable_count`).
     fn finish(&mut self) -> usize {
         self.inner.finish(None)
     }
+});
 
-    /// Starts over with no text.
-    fn reset(&mut self) {
-        self.inner.reset()
-    }
-
-    /// An independent copy of the counter, state included.
-    fn copy(&self, py: Python<'_>) -> Self {
-        PyStreamCounter {
-            inner: self.inner.clone(),
-            encoding: self.encoding.clone_ref(py),
-            allowed: self.allowed.as_ref().map(|a| a.clone_ref(py)),
-        }
-    }
-
-    fn __copy__(&self, py: Python<'_>) -> Self {
-        self.copy(py)
-    }
-
-    /// Memory this object owns (the encoding is shared), for `sys.getsizeof`.
-    fn __sizeof__(&self) -> usize {
-        std::mem::size_of::<Self>() + self.inner.memory_bytes()
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "<StreamCounter {:?} count={} stable={}>",
-            self.inner.encoding().name(),
-            self.inner.count(),
-            self.inner.stable_count()
-        )
-    }
-}
-
-/// Token ids of text that arrives in deltas, handed out as they become final.
-///
-/// The lists returned by `push`, `push_bytes` and `finish`, concatenated, equal tiktoken's
-/// `encode_ordinary` of the whole text (or `encode` with the stream's allowed special tokens).
-#[pyclass(name = "StreamEncoder", module = "streamtok")]
-pub struct PyStreamEncoder {
-    inner: Stream,
-    encoding: Py<PyEncoding>,
-    allowed: Option<Py<PyAny>>,
-}
-
-#[pymethods]
-impl PyStreamEncoder {
-    #[new]
-    #[pyo3(signature = (encoding, *, allowed_special=None))]
-    fn new(py: Python<'_>, encoding: &Bound<'_, PyAny>, allowed_special: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let (inner, encoding) = open_stream(py, encoding, allowed_special)?;
-        Ok(PyStreamEncoder { inner, encoding, allowed: allowed_special.map(|a| a.clone().unbind()) })
-    }
-
-    #[staticmethod]
-    #[allow(clippy::too_many_arguments)]
-    fn _restore(
-        py: Python<'_>,
-        encoding: &Bound<'_, PyAny>,
-        allowed: Option<&Bound<'_, PyAny>>,
-        carry: Vec<u8>,
-        held: Option<u16>,
-        tail: String,
-        committed: usize,
-        finished: bool,
-    ) -> PyResult<Self> {
-        let (inner, encoding) = restore(py, encoding, allowed, carry, held, tail, committed, finished)?;
-        Ok(PyStreamEncoder { inner, encoding, allowed: allowed.map(|a| a.clone().unbind()) })
-    }
-
-    /// Pickles the stream mid-way: its encoding (by name), allowed specials and open tail.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Saved)> {
-        let this = slf.borrow();
-        Ok((slf.get_type().getattr("_restore")?, save(slf.py(), &this.inner, &this.encoding, &this.allowed)))
-    }
-
+stream_class!(
+    /// Token ids of text that arrives in deltas, handed out as they become final.
+    ///
+    /// The lists returned by `push`, `push_bytes` and `finish`, concatenated, equal tiktoken's
+    /// `encode_ordinary` of the whole text (or `encode` with the stream's allowed special tokens).
+    PyStreamEncoder, "StreamEncoder", {
     /// Appends a text delta; returns the ids that became final with it.
     #[pyo3(signature = (delta, /))]
     fn push(&mut self, py: Python<'_>, delta: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Rank>> {
@@ -302,60 +278,10 @@ impl PyStreamEncoder {
         self.inner.pending()
     }
 
-    /// Tokens of all text so far, as if the stream ended now.
-    #[getter]
-    fn count(&self) -> usize {
-        self.inner.count()
-    }
-
-    /// Tokens handed out as final so far.
-    #[getter]
-    fn stable_count(&self) -> usize {
-        self.inner.stable_count()
-    }
-
-    /// The stream's `Encoding`.
-    #[getter]
-    fn encoding(&self, py: Python<'_>) -> Py<PyEncoding> {
-        self.encoding.clone_ref(py)
-    }
-
     /// Ends the stream; returns the remaining ids.
     fn finish(&mut self) -> Vec<Rank> {
         let mut out = Vec::new();
         self.inner.finish(Some(&mut out));
         out
     }
-
-    /// Starts over with no text.
-    fn reset(&mut self) {
-        self.inner.reset()
-    }
-
-    /// An independent copy of the encoder, state included.
-    fn copy(&self, py: Python<'_>) -> Self {
-        PyStreamEncoder {
-            inner: self.inner.clone(),
-            encoding: self.encoding.clone_ref(py),
-            allowed: self.allowed.as_ref().map(|a| a.clone_ref(py)),
-        }
-    }
-
-    fn __copy__(&self, py: Python<'_>) -> Self {
-        self.copy(py)
-    }
-
-    /// Memory this object owns (the encoding is shared), for `sys.getsizeof`.
-    fn __sizeof__(&self) -> usize {
-        std::mem::size_of::<Self>() + self.inner.memory_bytes()
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "<StreamEncoder {:?} count={} stable={}>",
-            self.inner.encoding().name(),
-            self.inner.count(),
-            self.inner.stable_count()
-        )
-    }
-}
+});
