@@ -102,24 +102,26 @@ impl Encoding {
     /// Appends the tokens of `text`, all of it ordinary text, to `out`.
     pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
         let vocab = &*self.vocab;
+        let bytes = text.as_bytes();
+        let offset = |piece: &[u8]| piece.as_ptr() as usize - bytes.as_ptr() as usize;
         if text.len() < MEMO_MIN_BYTES {
             for piece in self.family.pieces(text) {
-                bpe::encode_piece(vocab, piece, out);
+                let start = offset(piece);
+                bpe::encode_piece_at(vocab, bytes, start, start + piece.len(), out);
             }
             return;
         }
-        let bytes = text.as_bytes();
         let mut memo = PieceMemo::default();
         let mut ranks = RankCache::new(vocab);
         for piece in self.family.pieces(text) {
-            if let Some(r) = ranks.rank(piece) {
+            let start = offset(piece);
+            if let Some(r) = ranks.rank_at(bytes, start, start + piece.len()) {
                 out.push(r);
                 continue;
             }
-            let start = piece.as_ptr() as usize - bytes.as_ptr() as usize;
             let (at, n, hit) = memo.get_or_insert(bytes, start, piece.len(), || {
                 let at = out.len();
-                bpe::encode_merged(&mut ranks, piece, out);
+                bpe::encode_merged(&mut ranks, &bytes[start..], piece.len(), out);
                 (at as u32, (out.len() - at) as u32)
             });
             if hit {
@@ -131,21 +133,27 @@ impl Encoding {
     /// Number of tokens of `text`, all of it ordinary text.
     pub fn count(&self, text: &str) -> usize {
         let vocab = &*self.vocab;
-        if text.len() < MEMO_MIN_BYTES {
-            return self.family.pieces(text).map(|piece| bpe::count_piece(vocab, piece)).sum();
-        }
         let bytes = text.as_bytes();
+        let offset = |piece: &[u8]| piece.as_ptr() as usize - bytes.as_ptr() as usize;
+        if text.len() < MEMO_MIN_BYTES {
+            return self
+                .family
+                .pieces(text)
+                .map(|piece| bpe::count_piece_at(vocab, bytes, offset(piece), offset(piece) + piece.len()))
+                .sum();
+        }
         let mut memo = PieceMemo::default();
         let mut ranks = RankCache::new(vocab);
         let mut total = 0;
         for piece in self.family.pieces(text) {
-            if piece.len() <= 1 || ranks.rank(piece).is_some() {
+            let start = offset(piece);
+            if piece.len() <= 1 || ranks.rank_at(bytes, start, start + piece.len()).is_some() {
                 total += 1;
                 continue;
             }
-            let start = piece.as_ptr() as usize - bytes.as_ptr() as usize;
-            let (n, _, _) =
-                memo.get_or_insert(bytes, start, piece.len(), || (bpe::count_merged(&mut ranks, piece) as u32, 0));
+            let (n, _, _) = memo.get_or_insert(bytes, start, piece.len(), || {
+                (bpe::count_merged(&mut ranks, &bytes[start..], piece.len()) as u32, 0)
+            });
             total += n as usize;
         }
         total
