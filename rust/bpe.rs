@@ -98,6 +98,44 @@ pub fn count_merged(mut vocab: impl Ranks, text: &[u8], n: usize) -> usize {
     merge(&mut vocab, text, n, |_, _, _| {})
 }
 
+/// Appends `(end, rank)` of each token of the piece `text[start..end]` to `out`, ends counted
+/// from the start of `text`.
+pub fn encode_spans(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize, out: &mut Vec<(u32, Rank)>) {
+    if let Some(r) = vocab.rank_at(text, start, end) {
+        out.push((end as u32, r));
+        return;
+    }
+    let piece = &text[start..];
+    merge(&mut vocab, piece, end - start, |vocab, s, e| {
+        out.push(((start + e) as u32, vocab.rank_at(piece, s, e).unwrap_or(Rank::MAX)))
+    });
+}
+
+/// Whether the BPE of the bytes of `a` followed by those of `b` is `[a, b]`: then a sequence
+/// of tokens whose every adjacent pair is one is the BPE of its bytes (the tokens `a` and `b`
+/// must exist).
+pub fn is_pair(vocab: &Vocab, a: Rank, b: Rank) -> bool {
+    let (Some(x), Some(y)) = (vocab.bytes_of(a), vocab.bytes_of(b)) else { return false };
+    let n = x.len() + y.len();
+    let split = |joined: &[u8]| {
+        let mut first_end = 0;
+        let parts = merge(&mut &*vocab, joined, n, |_, s, e| {
+            if s == 0 {
+                first_end = e;
+            }
+        });
+        parts == 2 && first_end == x.len()
+    };
+    if n <= SMALL {
+        let mut buf = [0u8; SMALL + 16];
+        buf[..x.len()].copy_from_slice(x);
+        buf[x.len()..n].copy_from_slice(y);
+        split(&buf)
+    } else {
+        split(&[x, y].concat())
+    }
+}
+
 /// Runs the merges on `piece[..n]` (`piece` may go on); reports each final
 /// part's start and end, in order, and returns the number of parts.
 fn merge<R: Ranks>(vocab: &mut R, piece: &[u8], n: usize, emit: impl FnMut(&mut R, usize, usize)) -> usize {
