@@ -10,6 +10,7 @@ import selectors
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 import pytest
 from support import DATA_DIR, tk
@@ -55,6 +56,15 @@ def _read_exactly(proc: subprocess.Popen[bytes], n: int, timeout: float = 20.0) 
     return got
 
 
+def _close(*files: IO[bytes] | None) -> None:
+    for f in files:
+        try:
+            if f is not None:
+                f.close()
+        except BrokenPipeError:  # unflushed bytes for a child that is gone
+            pass
+
+
 def test_tee_forwards_each_piece_as_it_arrives_even_inside_a_character() -> None:
     text = "Grüße, 世界! 👩‍💻 streaming…"
     data = text.encode()
@@ -75,9 +85,7 @@ def test_tee_forwards_each_piece_as_it_arrives_even_inside_a_character() -> None
     finally:
         proc.kill()
         proc.wait()
-        for f in (proc.stdout, proc.stderr):
-            if f is not None:
-                f.close()
+        _close(proc.stdin, proc.stdout, proc.stderr)
     assert summary(stderr) == (len(tk("o200k_base").encode_ordinary(text)), len(data), "o200k_base")
 
 
@@ -110,3 +118,27 @@ def test_tee_draws_a_progress_line_on_a_terminal() -> None:
     expected = len(tk("o200k_base").encode_ordinary(data.decode()))
     assert last.startswith(f"{expected:,} tokens  {len(data):,} bytes".encode()), shown
     assert b"streamtok:" not in shown
+
+
+def test_tee_stops_quietly_when_its_reader_goes_away() -> None:
+    proc = subprocess.Popen([str(SCRIPT), "tee"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    first = "first piece, "
+    try:
+        proc.stdin.write(first.encode())
+        proc.stdin.flush()
+        assert _read_exactly(proc, len(first)) == first.encode()
+        proc.stdout.close()  # the reader leaves (`| head`)
+        try:
+            proc.stdin.write(b"then text with nowhere to go " * 1000)
+            proc.stdin.close()
+        except BrokenPipeError:  # tee may be gone already
+            pass
+        stderr = proc.stderr.read()
+        assert proc.wait(timeout=20) == 1
+    finally:
+        proc.kill()
+        proc.wait()
+        _close(proc.stdin, proc.stderr)
+    # What reached the reader is what was counted; the rest never went out.
+    assert summary(stderr) == (len(tk("o200k_base").encode_ordinary(first)), len(first), "o200k_base")

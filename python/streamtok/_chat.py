@@ -119,10 +119,10 @@ def count_messages(messages: Iterable[Any], *, model: str, part_tokens: PartToke
     """Count the prompt tokens of a chat message list, reply primer included.
 
     Messages are dicts or client objects (keys or attributes: ``role``, ``content``, ``name``,
-    ``refusal``, ``tool_calls``). Each message costs its framing (3 tokens; 4 for
-    gpt-3.5-turbo-0301, see :func:`message_framing`) plus the tokens of its role and of each
-    text it holds; a ``name`` costs its tokens plus 1 (-1 for gpt-3.5-turbo-0301); the reply
-    primer adds 3. Content may be a str or a list of parts: ``text`` and ``refusal`` parts count
+    ``refusal``, ``tool_calls``; other fields are not counted). Each message costs its framing
+    (3 tokens; 4 for gpt-3.5-turbo-0301, see :func:`message_framing`) plus the tokens of its role
+    and of each text it holds; a ``name`` costs its tokens plus 1 (-1 for gpt-3.5-turbo-0301);
+    the reply primer adds 3. Content may be a str or a list of parts: ``text`` and ``refusal`` parts count
     exactly; other parts (``image_url``, ``input_audio``, ``file``, ...) have no text and are
     counted only from the caller's ``part_tokens`` estimate. An assistant message's tool calls
     count the tokens of each function name and arguments string; a ``tool`` message counts its
@@ -181,7 +181,7 @@ def count_tools(tools: Iterable[Any], *, model: str) -> int:
     tokens of ``name:description``; each top-level property the tokens of
     ``name:type:description`` plus an overhead, and each enum value its tokens plus an overhead;
     the whole list ends with a fixed overhead (one trailing period of each description is
-    dropped, as the provider does). No tools cost 0.
+    dropped, as in the cookbook's fit). No tools cost 0.
 
     The overheads are the cookbook's, fitted to the API's counts for gpt-4o / gpt-4o-mini
     (o200k_base models) and gpt-3.5-turbo / gpt-4 (cl100k_base models); the provider does not

@@ -63,7 +63,8 @@ class ChoiceUsage:
     """Completion tokens of one choice (one ``index`` of a request with ``n`` choices).
 
     ``completion_tokens`` is the exact token count of the text the choice streamed: its content,
-    its refusal, and for each tool call the function name and the arguments. The provider's own
+    its refusal, and for each tool call the function name and the arguments (the deprecated
+    ``delta.function_call`` is not counted). The provider's own
     figure may differ: it adds framing around tool calls that it does not publish, and
     reasoning models bill hidden reasoning tokens that are never streamed.
     """
@@ -295,7 +296,11 @@ class StreamUsage:
         self._apply(ops, reported)
 
     def track(self, stream: Iterable[T]) -> Iterator[T]:
-        """Yield the chunks of ``stream`` unchanged, counting each before it is yielded."""
+        """Yield the chunks of ``stream`` unchanged, counting each before it is yielded.
+
+        Raises:
+            TypeError, ValueError: a chunk is malformed (as :meth:`feed`); it is not yielded.
+        """
         for chunk in stream:
             self.feed(chunk)
             yield chunk

@@ -61,6 +61,7 @@ def _tee(encoding_name: str) -> int:
     streaming command piped through keeps streaming. On a terminal, standard error shows a
     progress line redrawn in place (unless standard output is that terminal too, where it would
     overwrite the text); otherwise one summary line at the end. The rate runs from the first byte.
+    Returns 1 when the reader of standard output goes away (a broken pipe), 130 on Ctrl-C.
     """
     counter = get_encoding(encoding_name).stream()
     out = sys.stdout.buffer
@@ -71,10 +72,12 @@ def _tee(encoding_name: str) -> int:
     last = 0.0
     size = 0
     status = 0
+    ended_line = True
     try:
         while chunk := os.read(fd, CHUNK):
             out.write(chunk)
             out.flush()
+            ended_line = chunk.endswith(b"\n")
             size += len(chunk)
             counter.push_bytes(chunk)
             now = time.monotonic()
@@ -92,7 +95,12 @@ def _tee(encoding_name: str) -> int:
         status = 130
     seconds = time.monotonic() - start if start is not None else 0.0
     line = _status(counter.finish(), size, seconds) + f" ({encoding_name})"
-    err.write(("\r" + line + "\033[K\n") if live else f"streamtok: {line}\n")
+    if live:
+        err.write("\r" + line + "\033[K\n")
+    else:
+        # On a terminal that also shows the text, start the summary on a line of its own.
+        fresh = err.isatty() and out.isatty() and not ended_line
+        err.write(("\n" if fresh else "") + f"streamtok: {line}\n")
     err.flush()
     return status
 
