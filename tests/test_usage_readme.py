@@ -46,7 +46,9 @@ def test_the_only_server_block_is_the_streamed_response_example() -> None:
     assert README.read_text(encoding="utf-8").count(MARKER) == 1
     blocks = _section_blocks()
     assert [needs for needs, _ in blocks] == [True, False]
-    assert "usage.track(stream)" in blocks[0][1]
+    assert "usage.track(client.chat.completions.create(" in blocks[0][1]
+    # The promised five lines (imports and blank lines aside).
+    assert len([ln for ln in blocks[0][1].splitlines() if ln and not ln.startswith("import")]) == 5
 
 
 def test_readme_counts_a_streamed_openai_response(server: ChatServer, capsys: pytest.CaptureFixture[str]) -> None:

@@ -64,9 +64,9 @@ class ChoiceUsage:
 
     ``completion_tokens`` is the exact token count of the text the choice streamed: its content,
     its refusal, and for each tool call the function name and the arguments (the deprecated
-    ``delta.function_call`` is not counted). The provider's own
-    figure may differ: it adds framing around tool calls that it does not publish, and
-    reasoning models bill hidden reasoning tokens that are never streamed.
+    ``delta.function_call`` is not counted). The provider's own figure may differ: it adds
+    framing around tool calls that it does not publish, and reasoning models bill hidden
+    reasoning tokens that are never streamed.
     """
 
     def __init__(self, encoding: Encoding, index: int) -> None:
