@@ -69,13 +69,14 @@ pub fn encode_piece_at(mut vocab: impl Ranks, text: &[u8], start: usize, end: us
         out.push(r);
         return;
     }
-    encode_merged(vocab, &text[start..], end - start, out)
+    encode_merged(vocab, text, start, end, out)
 }
 
-/// Appends the tokens of `text[..n]`, a piece that is not a single token, to `out`.
-pub fn encode_merged(mut vocab: impl Ranks, text: &[u8], n: usize, out: &mut Vec<Rank>) {
+/// Appends the tokens of `text[start..end]`, a piece that is not a single token, to `out`.
+pub fn encode_merged(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize, out: &mut Vec<Rank>) {
+    let piece = Span { text, base: start };
     // Every single byte is a token (checked when a vocabulary is loaded), so every part is.
-    merge(&mut vocab, text, n, |vocab, start, end| out.push(vocab.rank_at(text, start, end).unwrap_or(Rank::MAX)));
+    merge(&mut vocab, piece, end - start, |vocab, s, e| out.push(piece.rank(vocab, s, e)));
 }
 
 /// Number of tokens of `piece`.
@@ -90,12 +91,12 @@ pub fn count_piece_at(mut vocab: impl Ranks, text: &[u8], start: usize, end: usi
     if end - start <= 1 || vocab.rank_at(text, start, end).is_some() {
         return usize::from(end > start);
     }
-    count_merged(vocab, &text[start..], end - start)
+    count_merged(vocab, text, start, end)
 }
 
-/// Number of tokens of `text[..n]`, a piece that is not a single token.
-pub fn count_merged(mut vocab: impl Ranks, text: &[u8], n: usize) -> usize {
-    merge(&mut vocab, text, n, |_, _, _| {})
+/// Number of tokens of `text[start..end]`, a piece that is not a single token.
+pub fn count_merged(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize) -> usize {
+    merge(&mut vocab, Span { text, base: start }, end - start, |_, _, _| {})
 }
 
 /// Appends `(end, rank)` of each token of the piece `text[start..end]` to `out`, ends counted
@@ -105,10 +106,8 @@ pub fn encode_spans(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize
         out.push((end as u32, r));
         return;
     }
-    let piece = &text[start..];
-    merge(&mut vocab, piece, end - start, |vocab, s, e| {
-        out.push(((start + e) as u32, vocab.rank_at(piece, s, e).unwrap_or(Rank::MAX)))
-    });
+    let piece = Span { text, base: start };
+    merge(&mut vocab, piece, end - start, |vocab, s, e| out.push(((start + e) as u32, piece.rank(vocab, s, e))));
 }
 
 /// Whether the BPE of the bytes of `a` followed by those of `b` is `[a, b]`: then a sequence
@@ -119,7 +118,7 @@ pub fn is_pair(vocab: &Vocab, a: Rank, b: Rank) -> bool {
     let n = x.len() + y.len();
     let split = |joined: &[u8]| {
         let mut first_end = 0;
-        let parts = merge(&mut &*vocab, joined, n, |_, s, e| {
+        let parts = merge(&mut &*vocab, Span { text: joined, base: 0 }, n, |_, s, e| {
             if s == 0 {
                 first_end = e;
             }
@@ -136,9 +135,24 @@ pub fn is_pair(vocab: &Vocab, a: Rank, b: Rank) -> bool {
     }
 }
 
-/// Runs the merges on `piece[..n]` (`piece` may go on); reports each final
-/// part's start and end, in order, and returns the number of parts.
-fn merge<R: Ranks>(vocab: &mut R, piece: &[u8], n: usize, emit: impl FnMut(&mut R, usize, usize)) -> usize {
+/// A piece: the `n` bytes of `text` from `base` (the text around it makes keys one load).
+#[derive(Clone, Copy)]
+struct Span<'a> {
+    text: &'a [u8],
+    base: usize,
+}
+
+impl Span<'_> {
+    /// Rank of the piece's bytes `start..end`, `Rank::MAX` when they are no token.
+    #[inline(always)]
+    fn rank<R: Ranks>(self, vocab: &mut R, start: usize, end: usize) -> Rank {
+        vocab.rank_at(self.text, self.base + start, self.base + end).unwrap_or(Rank::MAX)
+    }
+}
+
+/// Runs the merges on the `n` bytes of `piece`; reports each final part's start and end
+/// (offsets in the piece), in order, and returns the number of parts.
+fn merge<R: Ranks>(vocab: &mut R, piece: Span, n: usize, emit: impl FnMut(&mut R, usize, usize)) -> usize {
     if n < 2 {
         let mut emit = emit;
         if n == 1 {
@@ -154,8 +168,8 @@ fn merge<R: Ranks>(vocab: &mut R, piece: &[u8], n: usize, emit: impl FnMut(&mut 
 
 /// Rank of the pair `piece[start..end]`, `Rank::MAX` when it is no token.
 #[inline(always)]
-fn pair_rank<R: Ranks>(vocab: &mut R, piece: &[u8], start: usize, end: usize) -> Rank {
-    vocab.rank_at(piece, start, end).unwrap_or(Rank::MAX)
+fn pair_rank<R: Ranks>(vocab: &mut R, piece: Span, start: usize, end: usize) -> Rank {
+    piece.rank(vocab, start, end)
 }
 
 /// The key of the pair that starts at `start` (below 128) with rank `rank`: ordering keys orders
@@ -169,7 +183,7 @@ fn small_key(rank: Rank, start: usize) -> i32 {
     }
 }
 
-fn merge_small<R: Ranks>(vocab: &mut R, piece: &[u8], n: usize, mut emit: impl FnMut(&mut R, usize, usize)) -> usize {
+fn merge_small<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnMut(&mut R, usize, usize)) -> usize {
     // Parts are a linked list over their start offsets; `key[i]` is the key of the pair that the
     // part starting at i forms with its successor (`NO_PAIR` for the last part and for offsets
     // that no longer start a part).
@@ -218,7 +232,7 @@ fn merge_small<R: Ranks>(vocab: &mut R, piece: &[u8], n: usize, mut emit: impl F
     parts
 }
 
-fn merge_large<R: Ranks>(vocab: &mut R, piece: &[u8], n: usize, mut emit: impl FnMut(&mut R, usize, usize)) -> usize {
+fn merge_large<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnMut(&mut R, usize, usize)) -> usize {
     // Parts form a linked list over their start offsets; `rank[i]` is the rank of the pair that
     // part i forms with its successor, which the heap entry for i must still match to be live.
     // Heap entries pack (rank, start) into one u64, so the order is rank first, then leftmost.
@@ -299,10 +313,12 @@ mod tests {
                 let (mut reference, mut small, mut large) = (Vec::new(), Vec::new(), Vec::new());
                 merge_small_any(&v, s.as_bytes(), |a, b| reference.push((a, b)));
                 if len <= SMALL {
-                    let parts = merge_small(&mut &v, s.as_bytes(), len, |_, a, b| small.push((a, b)));
+                    let parts =
+                        merge_small(&mut &v, Span { text: s.as_bytes(), base: 0 }, len, |_, a, b| small.push((a, b)));
                     assert_eq!((parts, &small), (reference.len(), &reference), "length {len}");
                 }
-                let parts = merge_large(&mut &v, s.as_bytes(), len, |_, a, b| large.push((a, b)));
+                let parts =
+                    merge_large(&mut &v, Span { text: s.as_bytes(), base: 0 }, len, |_, a, b| large.push((a, b)));
                 assert_eq!((parts, &large), (reference.len(), &reference), "length {len}");
             }
         }
@@ -313,7 +329,7 @@ mod tests {
         let mut starts: Vec<usize> = (0..=piece.len()).collect();
         loop {
             let best = (0..starts.len().saturating_sub(2))
-                .map(|i| (pair_rank(&mut &*v, piece, starts[i], starts[i + 2]), i))
+                .map(|i| (pair_rank(&mut &*v, Span { text: piece, base: 0 }, starts[i], starts[i + 2]), i))
                 .min();
             match best {
                 Some((r, i)) if r != Rank::MAX => {

@@ -121,7 +121,7 @@ impl Encoding {
             }
             let (at, n, hit) = memo.get_or_insert(bytes, start, piece.len(), || {
                 let at = out.len();
-                bpe::encode_merged(&mut ranks, &bytes[start..], piece.len(), out);
+                bpe::encode_merged(&mut ranks, bytes, start, start + piece.len(), out);
                 (at as u32, (out.len() - at) as u32)
             });
             if hit {
@@ -152,7 +152,7 @@ impl Encoding {
                 continue;
             }
             let (n, _, _) = memo.get_or_insert(bytes, start, piece.len(), || {
-                (bpe::count_merged(&mut ranks, &bytes[start..], piece.len()) as u32, 0)
+                (bpe::count_merged(&mut ranks, bytes, start, start + piece.len()) as u32, 0)
             });
             total += n as usize;
         }

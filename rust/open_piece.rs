@@ -9,7 +9,8 @@
 //!   each side's merges were, step by step, the lowest ranked on that side).
 //! - Pairs: tokens whose every adjacent pair `(a, b)` encodes as itself (`encode(a ++ b) == [a, b]`)
 //!   are the encoding of their bytes; so two encodings joined at a boundary are the encoding of the
-//!   whole when the one pair across the boundary is such a pair.
+//!   whole when the one pair across the boundary is such a pair. (Conversely, by locality, the
+//!   adjacent tokens of any encoding are such pairs.)
 //!
 //! So after a delta the tokens up to a boundary a few tokens back are kept, the rest is encoded
 //! again, and the pair across the boundary is checked; if the check fails, the boundary moves
@@ -99,7 +100,12 @@ impl OpenPiece {
             let from = if keep == 0 { 0 } else { self.tokens[keep - 1].0 as usize };
             self.scratch.clear();
             bpe::encode_spans(vocab, piece, from, n, &mut self.scratch);
-            if keep == 0 || bpe::is_pair(vocab, self.tokens[keep - 1].1, self.scratch[0].1) {
+            // Adjacent tokens of an encoding are a pair (by locality, twice): when the token
+            // after the boundary is the one that followed it before, the check is done.
+            if keep == 0
+                || self.tokens[keep] == self.scratch[0]
+                || bpe::is_pair(vocab, self.tokens[keep - 1].1, self.scratch[0].1)
+            {
                 self.tokens.truncate(keep);
                 self.tokens.extend_from_slice(&self.scratch);
                 return self.tokens.len();

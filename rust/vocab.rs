@@ -44,38 +44,37 @@ pub const MAX_RANK: Rank = (1 << 24) - 2;
 #[inline]
 pub(crate) fn pack(key: &[u8]) -> u128 {
     let n = key.len();
-    let word = |b: &[u8]| -> u64 {
-        // Overlapping loads: every byte lands at its own position, overlaps agree.
-        let m = b.len();
-        if m >= 4 {
-            let head = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64;
-            let tail = u32::from_le_bytes([b[m - 4], b[m - 3], b[m - 2], b[m - 1]]) as u64;
-            head | tail << ((m - 4) * 8)
-        } else if m > 0 {
-            b[0] as u64 | (b[m / 2] as u64) << (m / 2 * 8) | (b[m - 1] as u64) << ((m - 1) * 8)
-        } else {
-            0
-        }
-    };
-    let (lo, hi) = if n > 8 {
-        (u64::from_le_bytes([key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7]]), word(&key[8..]))
+    // Two overlapping loads put every byte at its own position; where they overlap they agree.
+    let bytes = if n >= 8 {
+        let lo = u64::from_le_bytes(key[..8].try_into().unwrap_or([0; 8]));
+        let hi = u64::from_le_bytes(key[n - 8..n].try_into().unwrap_or([0; 8]));
+        u128::from(lo) | u128::from(hi) << (8 * (n - 8))
+    } else if n >= 4 {
+        let lo = u32::from_le_bytes(key[..4].try_into().unwrap_or([0; 4]));
+        let hi = u32::from_le_bytes(key[n - 4..n].try_into().unwrap_or([0; 4]));
+        u128::from(u64::from(lo) | u64::from(hi) << (8 * (n - 4)))
+    } else if n > 0 {
+        u128::from(key[0]) | u128::from(key[n / 2]) << (n / 2 * 8) | u128::from(key[n - 1]) << ((n - 1) * 8)
     } else {
-        (word(key), 0)
+        0
     };
-    lo as u128 | (hi as u128) << 64 | (n as u128) << 96
+    bytes | (n as u128) << 96
 }
 
 /// `bytes[start..start + len]` (1 to [`SHORT`] bytes) packed as [`pack`] packs it, with one load
-/// when 16 bytes are readable from `start` (callers pad their buffers for that).
+/// when `bytes` has 16 bytes from `start`, or 16 bytes in all to load its end from.
 #[inline(always)]
 pub(crate) fn pack_at(bytes: &[u8], start: usize, len: usize) -> u128 {
-    match bytes.get(start..start + 16) {
-        Some(w) => {
-            let w = u128::from_le_bytes(w.try_into().unwrap_or([0; 16]));
-            w & ((1u128 << (8 * len)) - 1) | (len as u128) << 96
-        }
-        None => pack(&bytes[start..start + len]),
-    }
+    let load = |at: usize| u128::from_le_bytes(bytes[at..at + 16].try_into().unwrap_or([0; 16]));
+    let w = if start + 16 <= bytes.len() {
+        load(start)
+    } else if bytes.len() >= 16 {
+        let at = bytes.len() - 16;
+        load(at) >> (8 * (start - at))
+    } else {
+        return pack(&bytes[start..start + len]);
+    };
+    w & ((1u128 << (8 * len)) - 1) | (len as u128) << 96
 }
 
 /// Hash of any byte string (the long tokens' table uses it).
