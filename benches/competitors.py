@@ -60,19 +60,25 @@ class Competitor:
     encodings: frozenset[str] = frozenset({"cl100k_base", "o200k_base"})
     # Python code that loads `enc` and counts "hi", for the load-time benchmark in a fresh process.
     first_use: str = ""
+    # Which call the count benchmarks time.
+    count_call: str = ""
 
 
 COMPETITORS = {
     c.package: c
     for c in [
         Competitor("quicktok-v1", "quicktok", _quicktok,
-                   first_use="import quicktok; quicktok.get_encoding(ENC).count('hi')"),
+                   first_use="import quicktok; quicktok.get_encoding(ENC).count('hi')",
+                   count_call="`Tokenizer.count`"),
         Competitor("toktok-rs", "toktok", _toktok,
-                   first_use="import toktok; toktok.batch_count(['hi'], ENC)"),
+                   first_use="import toktok; toktok.batch_count(['hi'], ENC)",
+                   count_call="`toktok._encoding(name).count`"),
         Competitor("bpe-openai", "bpe_openai", _bpe_openai,
-                   first_use="import bpe_openai; bpe_openai.get_encoding(ENC).encode_ordinary('hi')"),
+                   first_use="import bpe_openai; bpe_openai.get_encoding(ENC).encode_ordinary('hi')",
+                   count_call="its Rust backend's `count`"),
         Competitor("riptoken", "riptoken", _riptoken,
-                   first_use="import riptoken; riptoken.get_encoding(ENC).encode_ordinary('hi')"),
+                   first_use="import riptoken; riptoken.get_encoding(ENC).encode_ordinary('hi')",
+                   count_call="`len(encode_ordinary(text))` (it has no count)"),
     ]
 }
 NAMES = list(COMPETITORS)

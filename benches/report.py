@@ -24,6 +24,7 @@ from pathlib import Path
 
 BENCHES = Path(__file__).resolve().parent
 NAN = float("nan")
+sys.path.insert(0, str(BENCHES))
 
 
 def run(extra: list[str]) -> dict:
@@ -45,7 +46,6 @@ def machine() -> dict:
     """The CPU (from /proc/cpuinfo), core count, load, Python and package versions."""
     import importlib.metadata
 
-    sys.path.insert(0, str(BENCHES))
     import competitors
 
     cpu = platform.processor() or platform.machine()
@@ -239,7 +239,7 @@ def load_table(run: Run) -> list[str]:
             x = b["extra_info"]
             extra_rss = (x["rss_kib"] - base["extra_info"]["rss_kib"]) / 1024 if base else NAN
             rows.append(f"| {x['impl']} | {x['first_use_ms']:.1f} | {Run.median(b) * 1e3:.0f} "
-                        f"| {x['rss_kib'] / 1024:.1f} | {_fmt(extra_rss, 1, '')} | {x['hwm_kib'] / 1024:.1f} |")
+                        f"| {x['rss_kib'] / 1024:.1f} | {_fmt(extra_rss, 1, '')} | {x.get('hwm_kib', NAN) / 1024:.1f} |")
             enc_name = enc
     if not rows:
         return []
@@ -259,6 +259,11 @@ def headline(summary: dict, others: list[str]) -> list[str]:
             cells = [_fmt(summary.get((op, e), {}).get("overall", {}).get(i, NAN)) for e in encs]
             call = "count" if op == "count" else "encode_ordinary"
             lines.append(f"| {i} `{call}` | " + " | ".join(cells) + " |")
+    import competitors
+
+    calls = [f"{n}, {competitors.COMPETITORS[n].count_call}" for n in others if n in competitors.COMPETITORS]
+    if calls:
+        lines += ["", "Each competitor's count is its fastest exact call: " + "; ".join(calls) + "."]
     return [*lines, ""]
 
 
