@@ -1,7 +1,7 @@
 """First use of an encoding in a fresh process: import, load o200k_base, count "hi".
 
 Each round starts a new interpreter. The benchmark's own time is the whole process (interpreter
-start included); inside, the child times its first use and reads its resident memory after it
+start included); inside, the child times its first use (wall and CPU time) and reads its resident memory after it
 (VmRSS, and its peak VmHWM: ru_maxrss would give the forking parent's peak, which exec keeps),
 and ``extra_info`` keeps the medians. "python" (an empty first use) gives the interpreter's share.
 tiktoken loads from the offline cache that support.py fills (its usual cache path: read the
@@ -34,12 +34,12 @@ FIRST_USE = {
 PROBE = """
 import json, time
 ENC = {enc!r}
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 {code}
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 status = dict(line.split(":", 1) for line in open("/proc/self/status"))
 kib = lambda key: int(status[key].split()[0])
-print(json.dumps({{"seconds": t1 - t0, "rss_kib": kib("VmRSS"), "hwm_kib": kib("VmHWM")}}))
+print(json.dumps({{"seconds": t1 - t0, "cpu_seconds": c1 - c0, "rss_kib": kib("VmRSS"), "hwm_kib": kib("VmHWM")}}))
 """
 
 
@@ -61,6 +61,7 @@ def test_first_use(benchmark, impl):
     benchmark.extra_info.update(
         impl=impl,
         first_use_ms=statistics.median(r["seconds"] for r in runs) * 1e3,
+        first_use_cpu_ms=statistics.median(r["cpu_seconds"] for r in runs) * 1e3,
         rss_kib=statistics.median(r["rss_kib"] for r in runs),
         hwm_kib=statistics.median(r["hwm_kib"] for r in runs),
     )
