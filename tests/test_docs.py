@@ -29,7 +29,8 @@ def _python_blocks() -> list[str]:
 
 @pytest.mark.parametrize("index", range(len(_python_blocks())))
 def test_readme_python_block_runs(index: int, capsys: pytest.CaptureFixture[str]) -> None:
-    exec(compile(_python_blocks()[index], f"README.md block {index}", "exec"), {})
+    # Run as a script would be, so a block's `if __name__ == "__main__":` part runs too.
+    exec(compile(_python_blocks()[index], f"README.md block {index}", "exec"), {"__name__": "__main__"})
     capsys.readouterr()
 
 
