@@ -3,8 +3,6 @@
 This module is the public API; everything else is private.
 """
 
-from typing import TYPE_CHECKING, Any
-
 from streamtok._encoding import (
     Encoding,
     encoding_for_model,
@@ -14,7 +12,10 @@ from streamtok._encoding import (
 from streamtok._models import MODEL_PREFIX_TO_ENCODING, MODEL_TO_ENCODING, encoding_name_for_model
 from streamtok._native import StreamCounter, StreamEncoder, __version__
 
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from streamtok._chat import count_messages, count_tools
     from streamtok._openai import ChoiceUsage, StreamUsage, TokenUsage, ToolCallUsage
 
@@ -30,7 +31,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     if name in _LAZY:
         import importlib
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import threading
-from collections.abc import Collection, Sequence
-from typing import AbstractSet, Literal, NoReturn
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at run time
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Collection, Sequence
+    from typing import AbstractSet, Literal, NoReturn, TypeAlias
+
+    AllowedSpecial: TypeAlias = Literal["all"] | AbstractSet[str]
+    DisallowedSpecial: TypeAlias = Literal["all"] | Collection[str]
 
 from streamtok import _native
 from streamtok._models import encoding_name_for_model
-
-AllowedSpecial = Literal["all"] | AbstractSet[str]
-DisallowedSpecial = Literal["all"] | Collection[str]
 
 
 class Encoding(_native.Encoding):
@@ -208,6 +211,8 @@ def _rebuild(name: str, data: bytes, family: str, specials: dict[str, int]) -> E
 
 @functools.lru_cache(maxsize=128)
 def _special_pattern(tokens: frozenset[str]) -> re.Pattern[str]:
+    import re  # only encode's special-token check needs it: keep it out of import time
+
     return re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
 
 

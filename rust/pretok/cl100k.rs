@@ -12,8 +12,31 @@ fn is_other(f: u8) -> bool {
     f & (LETTER | NUMBER | SPACE) == 0
 }
 
+/// The most common piece in one pass over bytes: an optional ASCII prefix character other
+/// than `'` (which may start a contraction), `[A-Za-z]+`, then an ASCII byte. Anything else,
+/// the end of the buffer included, is left to the full scanner.
+#[inline]
+fn ascii_word(b: &[u8]) -> Option<usize> {
+    let c0 = *b.first()?;
+    if c0 >= 0x80 || c0 == b'\'' {
+        return None;
+    }
+    let start = usize::from(!c0.is_ascii_alphanumeric() && c0 != b'\r' && c0 != b'\n');
+    let mut i = start;
+    while b.get(i).is_some_and(u8::is_ascii_alphabetic) {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(&c) if i > start && c < 0x80 => Some(i),
+        _ => None,
+    }
+}
+
 /// End of the piece that starts at offset 0.
 pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
+    if let Some(n) = ascii_word(t.bytes) {
+        return Ok(n);
+    }
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     if c0.cp == u32::from(b'\'') {
         if let Some(n) = contraction(t)? {

@@ -10,8 +10,26 @@ fn kind(flags: u8) -> u8 {
     flags & (LETTER | NUMBER | SPACE)
 }
 
+/// The most common piece in one pass over bytes: an optional space, `[A-Za-z]+`, then an
+/// ASCII byte. Anything else, the end of the buffer included, is left to the full scanner.
+#[inline]
+fn ascii_word(b: &[u8]) -> Option<usize> {
+    let start = usize::from(*b.first()? == b' ');
+    let mut i = start;
+    while b.get(i).is_some_and(u8::is_ascii_alphabetic) {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(&c) if i > start && c < 0x80 => Some(i),
+        _ => None,
+    }
+}
+
 /// End of the piece that starts at offset 0.
 pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
+    if let Some(n) = ascii_word(t.bytes) {
+        return Ok(n);
+    }
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     if c0.cp == u32::from(b'\'') {
         if let Some(n) = contraction(t)? {

@@ -24,8 +24,31 @@ fn is_prefix(c: Ch) -> bool {
     !c.is(LETTER | NUMBER) && !is_cr_lf(c)
 }
 
+/// The most common piece in one pass over bytes: an optional ASCII prefix character,
+/// `[A-Z]*[a-z]+`, then an ASCII byte other than `'` (which may start a contraction). Anything
+/// else, the end of the buffer included, is left to the full scanner.
+#[inline]
+fn ascii_word(b: &[u8]) -> Option<usize> {
+    let c0 = *b.first()?;
+    let mut i = usize::from(c0 < 0x80 && !c0.is_ascii_alphanumeric() && c0 != b'\r' && c0 != b'\n');
+    while b.get(i).is_some_and(u8::is_ascii_uppercase) {
+        i += 1;
+    }
+    let lower = i;
+    while b.get(i).is_some_and(u8::is_ascii_lowercase) {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(&c) if i > lower && c < 0x80 && c != b'\'' => Some(i),
+        _ => None,
+    }
+}
+
 /// End of the piece that starts at offset 0.
 pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
+    if let Some(n) = ascii_word(t.bytes) {
+        return Ok(n);
+    }
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     let word_can_start = c0.is(LETTER | UPPERISH | LOWERISH) || is_prefix(c0);
     if word_can_start {
