@@ -127,36 +127,38 @@ impl Vocab {
 
     /// Reads a blob written by `build.rs`: `n`, `n + 1` offsets, token bytes.
     fn from_blob(blob: &'static [u8]) -> Vocab {
-        let word = |i: usize| u32::from_le_bytes([blob[4 * i], blob[4 * i + 1], blob[4 * i + 2], blob[4 * i + 3]]);
-        let n = word(0) as usize;
-        let spans: Vec<u32> = (0..=n).map(|i| word(1 + i)).collect();
+        let n = u32::from_le_bytes([blob[0], blob[1], blob[2], blob[3]]) as usize;
+        let spans: Vec<u32> =
+            blob[4..4 * (n + 2)].chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
         let bytes = &blob[4 * (n + 2)..];
         Vocab::build(Cow::Borrowed(bytes), spans)
     }
 
     fn build(bytes: Cow<'static, [u8]>, spans: Vec<u32>) -> Vocab {
         let tokens = || spans.windows(2).enumerate().map(|(r, w)| (r as Rank, &bytes[w[0] as usize..w[1] as usize]));
-        let n_short = tokens().filter(|(_, t)| !t.is_empty() && t.len() <= SHORT).count();
-        let n_long = tokens().filter(|(_, t)| t.len() > SHORT).count();
+        let (mut n_short, mut n_long, mut max_len) = (0, 0, 0);
+        for w in spans.windows(2) {
+            let len = (w[1] - w[0]) as usize;
+            n_short += usize::from(len > 0 && len <= SHORT);
+            n_long += usize::from(len > SHORT);
+            max_len = max_len.max(len);
+        }
         let mut short = vec![0u128; slots_for(n_short)];
         let mut long = vec![NONE; slots_for(n_long)];
         let mut pairs = vec![NONE; 1 << 16];
         let (short_mask, long_mask) = (short.len() - 1, long.len() - 1);
         for (r, token) in tokens() {
-            if token.is_empty() {
-                continue;
-            }
             if token.len() == 2 {
                 pairs[(token[0] as usize) << 8 | token[1] as usize] = r;
             }
-            if token.len() <= SHORT {
+            if !token.is_empty() && token.len() <= SHORT {
                 let packed = pack(token);
                 let mut slot = hash_packed(packed) as usize & short_mask;
                 while short[slot] != 0 {
                     slot = (slot + 1) & short_mask;
                 }
                 short[slot] = packed | (r as u128) << 104;
-            } else {
+            } else if token.len() > SHORT {
                 let mut slot = hash(token) as usize & long_mask;
                 while long[slot] != NONE {
                     slot = (slot + 1) & long_mask;
@@ -164,7 +166,6 @@ impl Vocab {
                 long[slot] = r;
             }
         }
-        let max_len = tokens().map(|(_, t)| t.len()).max().unwrap_or(0);
         Vocab { bytes, spans, short, long, pairs, len: n_short + n_long, max_len }
     }
 
