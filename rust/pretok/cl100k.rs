@@ -2,7 +2,8 @@
 //! `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
 
 use super::{
-    any, is_cr_lf, whitespace, NeedMore, Text, SITE_LETTERS, SITE_OTHER, SITE_OTHER_NEWLINES, SITE_SPACE_LETTERS,
+    any, is_cr_lf, whitespace, NeedMore, Text, FAST_END, SITE_LETTERS, SITE_OTHER, SITE_OTHER_NEWLINES,
+    SITE_SPACE_LETTERS,
 };
 use crate::unicode::{folded_letter, CR_LF, LETTER, NUMBER, SPACE};
 
@@ -13,8 +14,9 @@ fn is_other(f: u8) -> bool {
 }
 
 /// The most common piece in one pass over bytes: an optional ASCII prefix character other
-/// than `'` (which may start a contraction), `[A-Za-z]+`, then an ASCII byte. Anything else,
-/// the end of the buffer included, is left to the full scanner.
+/// than `'` (which may start a contraction), `[A-Za-z]+`, then an ASCII byte. Anything else is
+/// left to the full scanner, and so is a word that reaches the end of a long buffer (where a
+/// stream resumes the full scanner's loop instead of reading the word again).
 #[inline]
 fn ascii_word(b: &[u8]) -> Option<usize> {
     let c0 = *b.first()?;
@@ -28,6 +30,7 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
     }
     match b.get(i) {
         Some(&c) if i > start && c < 0x80 => Some(i),
+        None if i > start && b.len() <= FAST_END => Some(i),
         _ => None,
     }
 }
@@ -35,7 +38,8 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
 /// End of the piece that starts at offset 0.
 pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     if let Some(n) = ascii_word(t.bytes) {
-        return Ok(n);
+        // A word that reaches the end of the buffer goes on if more input may come.
+        return if n < t.bytes.len() || t.eof { Ok(n) } else { Err(NeedMore) };
     }
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     if c0.cp == u32::from(b'\'') {

@@ -1,7 +1,7 @@
 //! Scanner of r50k_base / p50k_base / p50k_edit:
 //! `'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s`
 
-use super::{whitespace, NeedMore, Text, SITE_RUN};
+use super::{whitespace, NeedMore, Text, FAST_END, SITE_RUN};
 use crate::unicode::{LETTER, NUMBER, SPACE};
 
 /// Letter, number, whitespace or (0) anything else: the classes whose runs form pieces.
@@ -11,7 +11,8 @@ fn kind(flags: u8) -> u8 {
 }
 
 /// The most common piece in one pass over bytes: an optional space, `[A-Za-z]+`, then an
-/// ASCII byte. Anything else, the end of the buffer included, is left to the full scanner.
+/// ASCII byte. Anything else is left to the full scanner, and so is a word that reaches the end
+/// of a long buffer (where a stream resumes the full scanner's loop instead of reading it again).
 #[inline]
 fn ascii_word(b: &[u8]) -> Option<usize> {
     let start = usize::from(*b.first()? == b' ');
@@ -21,6 +22,7 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
     }
     match b.get(i) {
         Some(&c) if i > start && c < 0x80 => Some(i),
+        None if i > start && b.len() <= FAST_END => Some(i),
         _ => None,
     }
 }
@@ -28,7 +30,8 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
 /// End of the piece that starts at offset 0.
 pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     if let Some(n) = ascii_word(t.bytes) {
-        return Ok(n);
+        // A word that reaches the end of the buffer goes on if more input may come.
+        return if n < t.bytes.len() || t.eof { Ok(n) } else { Err(NeedMore) };
     }
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     if c0.cp == u32::from(b'\'') {

@@ -51,6 +51,10 @@ pub struct Resume {
     state: [u32; 2],
 }
 
+/// Longest buffer in which the scanners' ASCII fast path answers for a word that reaches the
+/// buffer's end; longer ones go to the loops that can resume.
+pub(crate) const FAST_END: usize = 64;
+
 // The loops that can resume; each call of `Text::run` names its own.
 pub(crate) const SITE_WHITESPACE: u8 = 1;
 pub(crate) const SITE_LOWER_WORD: u8 = 2;

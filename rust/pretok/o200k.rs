@@ -13,8 +13,8 @@
 //! same order of attempts, so a mark or title-case letter splits exactly where tiktoken splits.
 
 use super::{
-    any, is_cr_lf, whitespace, NeedMore, Text, SITE_LOWER_RUN, SITE_LOWER_WORD, SITE_OTHER, SITE_OTHER_NEWLINES,
-    SITE_UPPER_LOWER_RUN, SITE_UPPER_RUN,
+    any, is_cr_lf, whitespace, NeedMore, Text, FAST_END, SITE_LOWER_RUN, SITE_LOWER_WORD, SITE_OTHER,
+    SITE_OTHER_NEWLINES, SITE_UPPER_LOWER_RUN, SITE_UPPER_RUN,
 };
 use crate::unicode::{folded_letter, Ch, CR_LF, LETTER, LOWERISH, NUMBER, SLASH, SPACE, UPPERISH};
 
@@ -26,7 +26,8 @@ fn is_prefix(c: Ch) -> bool {
 
 /// The most common piece in one pass over bytes: an optional ASCII prefix character,
 /// `[A-Z]*[a-z]+`, then an ASCII byte other than `'` (which may start a contraction). Anything
-/// else, the end of the buffer included, is left to the full scanner.
+/// else is left to the full scanner, and so is a word that reaches the end of a long buffer
+/// (where a stream resumes the full scanner's loop instead of reading the word again).
 #[inline]
 fn ascii_word(b: &[u8]) -> Option<usize> {
     let c0 = *b.first()?;
@@ -40,6 +41,7 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
     }
     match b.get(i) {
         Some(&c) if i > lower && c < 0x80 && c != b'\'' => Some(i),
+        None if i > lower && b.len() <= FAST_END => Some(i),
         _ => None,
     }
 }
@@ -47,7 +49,8 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
 /// End of the piece that starts at offset 0.
 pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     if let Some(n) = ascii_word(t.bytes) {
-        return Ok(n);
+        // A word that reaches the end of the buffer goes on if more input may come.
+        return if n < t.bytes.len() || t.eof { Ok(n) } else { Err(NeedMore) };
     }
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     let word_can_start = c0.is(LETTER | UPPERISH | LOWERISH) || is_prefix(c0);
