@@ -52,6 +52,10 @@ use std::collections::BinaryHeap;
 
 /// Longest piece merged by rescanning; longer ones use the heap. Starts must fit in 7 bits.
 const SMALL: usize = 64;
+/// Pieces longer than this are merged a chunk at a time (see [`merge_long`]).
+const LONG: usize = 2048;
+/// Bytes added per step by [`merge_long`].
+const CHUNK: usize = 512;
 /// A pair that cannot merge (its key sorts after every real one). Keys are `i32`, as SSE2, the
 /// baseline every x86-64 wheel may assume, compares signed 32-bit lanes but not unsigned ones.
 const NO_PAIR: i32 = i32::MAX;
@@ -143,6 +147,12 @@ struct Span<'a> {
 }
 
 impl Span<'_> {
+    /// The piece from its byte `from` on.
+    #[inline]
+    fn skip(self, from: usize) -> Self {
+        Span { text: self.text, base: self.base + from }
+    }
+
     /// Rank of the piece's bytes `start..end`, `Rank::MAX` when they are no token.
     #[inline(always)]
     fn rank<R: Ranks>(self, vocab: &mut R, start: usize, end: usize) -> Rank {
@@ -161,8 +171,10 @@ fn merge<R: Ranks>(vocab: &mut R, piece: Span, n: usize, emit: impl FnMut(&mut R
         n
     } else if n <= SMALL {
         merge_small(vocab, piece, n, emit)
-    } else {
+    } else if n <= LONG {
         merge_large(vocab, piece, n, emit)
+    } else {
+        merge_long(vocab, piece, n, emit)
     }
 }
 
@@ -277,6 +289,57 @@ fn merge_large<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl Fn
     parts
 }
 
+/// The merges of a long piece, a chunk at a time, in time linear in its length.
+///
+/// By locality (see `open_piece`), tokens up to a boundary of the encoding of a prefix stay
+/// tokens of the whole when the pair across the boundary encodes as itself; so each chunk is
+/// merged together with the last token before it, and the boundary moves back only when that
+/// pair check fails. A heap over a megabyte-long piece would cost a cache miss per step.
+fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnMut(&mut R, usize, usize)) -> usize {
+    let mut ends: Vec<u32> = Vec::new();
+    let mut scratch: Vec<u32> = Vec::new();
+    let mut have = 0;
+    while have < n {
+        let end = (have + CHUNK).min(n);
+        let k = ends.len();
+        let mut back = 1;
+        loop {
+            let keep = k.saturating_sub(back);
+            let from = if keep == 0 { 0 } else { ends[keep - 1] as usize };
+            scratch.clear();
+            merge_large(vocab, piece.skip(from), end - from, |_, _, e| scratch.push((from + e) as u32));
+            let start_before = if keep >= 2 { ends[keep - 2] as usize } else { 0 };
+            if keep == 0
+                || ends[keep] == scratch[0]
+                || is_split(vocab, piece.skip(start_before), from - start_before, scratch[0] as usize - start_before)
+            {
+                ends.truncate(keep);
+                ends.extend_from_slice(&scratch);
+                break;
+            }
+            back *= 4;
+        }
+        have = end;
+    }
+    let mut start = 0;
+    for &end in &ends {
+        emit(vocab, start, end as usize);
+        start = end as usize;
+    }
+    ends.len()
+}
+
+/// Whether the merges of the first `n` bytes of `piece` end as two parts split at `mid`.
+fn is_split<R: Ranks>(vocab: &mut R, piece: Span, mid: usize, n: usize) -> bool {
+    let mut first_end = 0;
+    let parts = merge(vocab, piece, n, |_, s, e| {
+        if s == 0 {
+            first_end = e;
+        }
+    });
+    parts == 2 && first_end == mid
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,6 +403,21 @@ mod tests {
         }
         for w in starts.windows(2) {
             emit(w[0], w[1]);
+        }
+    }
+
+    /// Long pieces of the real vocabularies, chunked against the heap alone.
+    #[test]
+    fn chunked_long_pieces_merge_like_the_heap() {
+        let spec = crate::vocab::Spec::builtin("o200k_base").unwrap();
+        let v = &*spec.vocab;
+        for pat in ["abcdefghij", "a", " ", "中文字符测试", "1234567890", "=-", " \n", "aB", "x"] {
+            let text = pat.repeat(6000 / pat.len());
+            let piece = Span { text: text.as_bytes(), base: 0 };
+            let (mut heap, mut long) = (Vec::new(), Vec::new());
+            merge_large(&mut &*v, piece, text.len(), |_, a, b| heap.push((a, b)));
+            merge_long(&mut &*v, piece, text.len(), |_, a, b| long.push((a, b)));
+            assert_eq!(heap, long, "{pat:?}");
         }
     }
 
