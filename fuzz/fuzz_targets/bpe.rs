@@ -1,0 +1,90 @@
+//! Byte-pair merging on vocabularies and pieces that the fuzzer makes: the core's merges (the
+//! rescanning one for short pieces, the heap for long ones, with and without the rank cache)
+//! give the tokens of tiktoken's own algorithm, transcribed below as the reference, and decode
+//! back to the piece. Arbitrary bytes given to the `.tiktoken` parser are an error, never a panic.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use streamtok::bpe;
+use streamtok::memo::RankCache;
+use streamtok::vocab::{Spec, Vocab};
+use streamtok::{Encoding, Family, Rank};
+
+/// tiktoken's encoding of one piece (src/lib.rs), as plainly as it reads: a piece that is a token
+/// is that token; otherwise `byte_pair_merge` merges the adjacent pair of parts whose
+/// concatenation has the lowest rank, the leftmost on a tie, until no pair is a token.
+fn reference(vocab: &Vocab, piece: &[u8]) -> Vec<Rank> {
+    if let Some(r) = vocab.rank(piece) {
+        return vec![r];
+    }
+    let mut starts: Vec<usize> = (0..=piece.len()).collect();
+    loop {
+        let mut best: Option<(Rank, usize)> = None;
+        for i in 0..starts.len().saturating_sub(2) {
+            if let Some(r) = vocab.rank(&piece[starts[i]..starts[i + 2]]) {
+                if best.is_none_or(|(b, _)| r < b) {
+                    best = Some((r, i));
+                }
+            }
+        }
+        let Some((_, i)) = best else { break };
+        starts.remove(i + 1);
+    }
+    starts.windows(2).map(|w| vocab.rank(&piece[w[0]..w[1]]).expect("every single byte is a token")).collect()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let [config, rest @ ..] = data else { return };
+    if config & 1 == 1 {
+        // The parser and the checks on a loaded encoding must reject bad data with an error.
+        let specials = vec![("<|x|>".to_string(), Rank::from(*config) << 8)];
+        if let Ok(spec) = Spec::from_tiktoken("fuzz", Family::Gpt2, rest, specials) {
+            if let Ok(enc) = Encoding::new(spec) {
+                let ids = enc.encode_ordinary("hello world 123");
+                let ids: Vec<u64> = ids.into_iter().map(u64::from).collect();
+                assert_eq!(enc.decode_bytes(&ids).expect("own ids decode"), b"hello world 123");
+            }
+        }
+        return;
+    }
+    // Merge tokens: `count` runs of 2 to 5 bytes taken from the data, after the 256 single bytes,
+    // ranked in the order given (so a rank can be lower than a part's); the rest is the piece.
+    let Some((&count, mut rest)) = rest.split_first() else { return };
+    let mut pairs: Vec<(Vec<u8>, Rank)> = (0..=255u8).map(|b| (vec![b], Rank::from(b))).collect();
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..count % 48 {
+        let Some((&len, after)) = rest.split_first() else { break };
+        let len = 2 + usize::from(len % 4);
+        if after.len() < len {
+            break;
+        }
+        let (token, after) = after.split_at(len);
+        rest = after;
+        if seen.insert(token.to_vec()) {
+            pairs.push((token.to_vec(), pairs.len() as Rank));
+        }
+    }
+    // Long pieces exercise the heap merge; a repeated piece can be made from a short input.
+    // The reference is quadratic, so pieces stay below 2 KB.
+    let mut piece: Vec<u8> = if config & 2 != 0 { rest.repeat(1 + usize::from(config >> 2)) } else { rest.to_vec() };
+    piece.truncate(2048);
+    if piece.is_empty() {
+        return;
+    }
+    let vocab = Vocab::from_pairs(pairs);
+    let expected = reference(&vocab, &piece);
+    let mut got = Vec::new();
+    bpe::encode_piece(&vocab, &piece, &mut got);
+    assert_eq!(got, expected, "encode_piece of {piece:?}");
+    assert_eq!(bpe::count_piece(&vocab, &piece), expected.len(), "count_piece of {piece:?}");
+    if vocab.rank(&piece).is_none() {
+        let mut cache = RankCache::new(&vocab);
+        let mut cached = Vec::new();
+        bpe::encode_merged(&mut cache, &piece, &mut cached);
+        assert_eq!(cached, expected, "encode_merged through the rank cache of {piece:?}");
+        assert_eq!(bpe::count_merged(&mut cache, &piece), expected.len());
+    }
+    let decoded: Vec<u8> = got.iter().flat_map(|&r| vocab.bytes_of(r).expect("a token").to_vec()).collect();
+    assert_eq!(decoded, piece);
+});
