@@ -1,13 +1,17 @@
 //! The hand-written scanners split arbitrary text exactly as tiktoken's regex does (fancy-regex,
-//! tiktoken's engine, running tiktoken 0.14's patterns), and a piece reported before the input
-//! ends is the piece the whole text has.
+//! tiktoken's engine, running tiktoken 0.14's patterns), a piece reported before the input ends
+//! is the piece the whole text has, and the encodings give tiktoken's ids: the regex's pieces
+//! merged by tiktoken's algorithm on the real vocabularies.
 
 #![no_main]
 
 use fancy_regex::Regex;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
-use streamtok::Family;
+use streamtok::{Encoding, Family, Rank};
+
+#[path = "reference.rs"]
+mod reference;
 
 const GPT2: &str = r"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s";
 const CL100K: &str = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s";
@@ -57,6 +61,15 @@ fuzz_target!(|data: &[u8]| {
             out
         };
         assert_eq!(got, expected, "{family:?} on {text:?}");
+        let name = match family {
+            Family::Gpt2 => "r50k_base",
+            Family::Cl100k => "cl100k_base",
+            Family::O200k => "o200k_base",
+        };
+        let enc = Encoding::builtin(name).expect("built-in encoding");
+        let ids: Vec<Rank> = expected.iter().flat_map(|p| reference::reference(enc.vocab(), p.as_bytes())).collect();
+        assert_eq!(enc.encode_ordinary(&text), ids, "{name} ids of {text:?}");
+        assert_eq!(enc.count(&text), ids.len(), "{name} count of {text:?}");
         let joined: Vec<&[u8]> = family.pieces(&text).collect();
         assert_eq!(joined.len(), got.len());
     }
