@@ -1,4 +1,5 @@
-"""Benchmark fixtures: the corpus under tests/data and real tiktoken, loaded offline."""
+"""Benchmark fixtures: the corpus under tests/data, real tiktoken loaded offline, and the other
+tokenizers of competitors.py when installed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import support  # noqa: E402  (needs the path above; sets up tiktoken's offline cache)
+import competitors  # noqa: E402
 
 CORPUS = sorted(
     p for p in support.DATA_DIR.iterdir() if p.suffix in {".txt", ".json"}
@@ -39,3 +41,10 @@ def token_deltas(tk, text: str) -> list[str]:
         deltas.append(pending.decode("utf-8", "replace"))
     return deltas
 
+
+
+def pytest_report_header() -> list[str]:
+    found = [f"{n} {competitors.version(n)}" for n in competitors.NAMES if competitors.version(n)]
+    missing = [n for n in competitors.NAMES if not competitors.version(n)]
+    return [f"competitors installed: {', '.join(found) or 'none'}"
+            + (f"; not installed (their benchmarks skip): {', '.join(missing)}" if missing else "")]

@@ -1,13 +1,20 @@
 """Run the benchmark suite and print its results as ratio tables (markdown).
 
-    python benches/report.py [--json out.json] [pytest args...]
+    python benches/report.py [--json out.json] [--markdown out.md] [--from-json in.json]
+                             [--timer cpu|wall] [pytest args...]
 
-Every figure is a ratio of medians measured in the same run: the machine's noise hits both sides.
+One command runs every group (count and encode per corpus file, long pieces, streaming, batch,
+first use) for streamtok, tiktoken and every installed competitor, and prints the tables with
+the machine described. Every figure is a ratio of medians measured in the same run, so the
+machine's noise hits both sides. ``--from-json`` renders a saved run without running anything;
+extra arguments go to pytest (``-k count`` runs one group).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -16,83 +23,322 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+BENCHES = Path(__file__).resolve().parent
+NAN = float("nan")
+sys.path.insert(0, str(BENCHES))
 
-def run(extra: list[str]) -> dict:
+
+# Groups that time one thread: on a shared machine their CPU time is steadier than their wall
+# time, which counts the time other processes hold the core. Batches (threads) and first use (a
+# child process) need the wall clock.
+ONE_THREAD_FILES = ["test_bench_count.py", "test_bench_stream.py"]
+TIMERS = {"cpu": "time.process_time", "wall": "time.perf_counter"}
+
+
+def _pytest(paths: list[str], timer: str, extra: list[str]) -> tuple[int, list[dict]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bench.json"
-        cmd = [sys.executable, "-m", "pytest", str(Path(__file__).parent), "--benchmark-only",
-               f"--benchmark-json={out}", "-q", "--benchmark-max-time=0.5", "--benchmark-min-rounds=5",
-               *extra]
-        subprocess.run(cmd, check=True)
-        return json.loads(out.read_text())
+        cmd = [sys.executable, "-m", "pytest", *paths, "--benchmark-only", f"--benchmark-json={out}",
+               "-q", "-p", "no:randomly", "--benchmark-max-time=0.5", "--benchmark-min-rounds=5",
+               "--benchmark-disable-gc", f"--benchmark-timer={TIMERS[timer]}", *extra]
+        print(f"report.py: {' '.join(cmd[1:])}", file=sys.stderr)
+        code = subprocess.run(cmd, cwd=BENCHES.parent).returncode
+        code = 0 if code == 5 else code  # 5: -k selected nothing here
+        return code, json.loads(out.read_text())["benchmarks"] if out.exists() else []
+
+
+def run(extra: list[str], timer: str) -> dict:
+    one_thread = [str(BENCHES / f) for f in ONE_THREAD_FILES]
+    others = [f"--ignore={f}" for f in one_thread]
+    code1, first = _pytest(one_thread, timer, extra)
+    code2, second = _pytest([str(BENCHES), *others], "wall", extra)
+    code = code1 or code2
+    if code != 0:
+        print(f"report.py: pytest exited {code}; the tables below show what ran", file=sys.stderr)
+    return {"benchmarks": first + second, "streamtok_machine": machine(), "streamtok_pytest_exit": code,
+            "streamtok_timer": timer}
+
+
+def machine() -> dict:
+    """The CPU (from /proc/cpuinfo), core count, load, Python and package versions."""
+    import importlib.metadata
+
+    import competitors
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for package in ["streamtok", "tiktoken", *competitors.NAMES]:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "system": f"{platform.system()} {platform.release()}",
+        "versions": versions,
+    }
+
+
+def _fmt(x: float, digits: int = 1, suffix: str = "×") -> str:
+    return "–" if x != x else f"{x:.{digits}f}{suffix}"
+
+
+class Run:
+    """The benchmarks of one run, indexed by group kind."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self.groups: dict[str, list[dict]] = defaultdict(list)
+        for b in data["benchmarks"]:
+            self.groups[b["group"] or ""].append(b)
+
+    def kind(self, kind: str) -> dict[tuple[str, ...], list[dict]]:
+        """Groups whose name starts with ``kind``, keyed by the rest of the name split on spaces."""
+        return {tuple(g.split(" ")[1:]): bs for g, bs in sorted(self.groups.items()) if g.split(" ")[0] == kind}
+
+    @staticmethod
+    def median(b: dict) -> float:
+        return b["stats"]["median"]
+
+
+def competitors_seen(run: Run) -> list[str]:
+    seen = {b["extra_info"].get("impl") for bs in run.kind("count").values() for b in bs}
+    names = [n for n in run.data["streamtok_machine"]["versions"] if n not in ("streamtok", "tiktoken")]
+    return [n for n in names if n in seen]
+
+
+def count_tables(run: Run) -> tuple[list[str], dict]:
+    """Per-file ratios to tiktoken for count and encode, the median and overall rows, exactness."""
+    lines: list[str] = []
+    summary: dict = {}
+    others = competitors_seen(run)
+    impls = ["streamtok", *others]
+    per_enc: dict[str, list] = defaultdict(list)
+    inexact: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for (enc, name), bs in run.kind("count").items():
+        tk = next((b for b in bs if b["extra_info"].get("impl") == "tiktoken"), None)
+        if tk is None:
+            continue
+        mb = tk["extra_info"]["bytes"] / 1e6
+        times = {(b["extra_info"]["impl"], b["extra_info"]["op"]): Run.median(b) for b in bs}
+        for b in bs:
+            if not b["extra_info"].get("exact", True):
+                inexact[(b["extra_info"]["impl"], b["extra_info"]["op"], enc)].append(name)
+        per_enc[enc].append((name, mb, Run.median(tk), times))
+    for op, title in [("count", "One-shot count"), ("encode", "`encode_ordinary` (ids)")]:
+        lines += [f"### {title}: × tiktoken `encode_ordinary` (higher is faster)", ""]
+        lines += ["| encoding | file | MB | tiktoken MB/s | " + " | ".join(impls) + " |",
+                  "|---|---|---|---|" + "---|" * len(impls)]
+        for enc, rows in per_enc.items():
+            for name, mb, tk, times in rows:
+                cells = [_fmt(tk / times.get((i, op), NAN)) for i in impls]
+                lines.append(f"| {enc} | {name} | {mb:.3f} | {mb / tk:.1f} | " + " | ".join(cells) + " |")
+            med = [_fmt(statistics.median(tk / t.get((i, op), NAN) for _, _, tk, t in rows)) for i in impls]
+            lines.append(f"| {enc} | **median of files** | | | " + " | ".join(f"**{c}**" for c in med) + " |")
+            # Overall: all files' bytes over all files' time, so big, slow files weigh most.
+            total_mb = sum(r[1] for r in rows)
+            t_tk = sum(r[2] for r in rows)
+            overall = {i: t_tk / sum(t.get((i, op), NAN) for _, _, _, t in rows) for i in impls}
+            lines.append(f"| {enc} | **overall (all bytes ÷ all time)** | {total_mb:.2f} | {total_mb / t_tk:.1f} | "
+                         + " | ".join(f"**{_fmt(overall[i])}**" for i in impls) + " |")
+            summary[(op, enc)] = {"median": dict(zip(impls, [statistics.median(tk / t.get((i, op), NAN)
+                                                                          for _, _, tk, t in rows) for i in impls])),
+                                  "overall": overall,
+                                  "mbps": {i: total_mb / sum(t.get((i, op), NAN) for *_, t in rows) for i in impls}}
+        lines.append("")
+    if per_enc:
+        lines += ["### Exactness on the corpus (count and ids compared with tiktoken on every file)", "",
+                  "| tokenizer | " + " | ".join(per_enc) + " |", "|---|" + "---|" * len(per_enc)]
+        for i in impls:
+            cells = []
+            for enc, rows in per_enc.items():
+                n = len(rows)
+                if not any((i, op) in r[3] for r in rows for op in ("count", "encode")):
+                    cells.append("not run")
+                    continue
+                bad = sorted(set(inexact[(i, "count", enc)] + inexact[(i, "encode", enc)]))
+                cells.append(f"exact ({n}/{n} files)" if not bad else f"**NOT exact** on {len(bad)}/{n}: {', '.join(bad)}")
+            lines.append(f"| {i} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines, summary
+
+
+def piece_table(run: Run, summary: dict) -> list[str]:
+    rows = []
+    for (enc, shape), bs in run.kind("piece").items():
+        b = bs[0]
+        mbps = b["extra_info"]["bytes"] / 1e6 / Run.median(b)
+        ordinary = summary.get(("count", enc), {}).get("mbps", {}).get("streamtok", NAN)
+        rows.append(f"| {enc} | {shape} | {b['extra_info']['bytes'] / 1e6:.1f} | {mbps:.1f} | {ordinary:.1f} "
+                    f"| {_fmt(100 * mbps / ordinary, 0, '%')} |")
+    if not rows:
+        return []
+    return ["### One long piece counted in one call, against ordinary text (target ≥ 50%)", "",
+            "| encoding | piece | MB | streamtok MB/s | streamtok MB/s on the corpus (overall) | ratio |",
+            "|---|---|---|---|---|---|", *rows, ""]
+
+
+def stream_tables(run: Run) -> list[str]:
+    lines: list[str] = []
+    rows = []
+    for (enc, name), bs in run.kind("stream").items():
+        med = {b["name"].split("[")[0].removeprefix("test_"): b for b in bs}
+        if "tiktoken_encode_once" in med and "streamtok_stream" in med:
+            st = med["streamtok_stream"]
+            n = st["extra_info"].get("deltas", 1)
+            rows.append(f"| {enc} | {name} | {n} | {Run.median(st) / Run.median(med['tiktoken_encode_once']):.2f} "
+                        f"| {Run.median(st) / n * 1e9:.0f} |")
+    if rows:
+        lines += ["### Streaming: exact count after every token-sized delta (targets ≤ 0.5 and ≤ 150 ns)", "",
+                  "| encoding | file | deltas | whole stream ÷ one tiktoken encode of the final text | ns per push |",
+                  "|---|---|---|---|---|", *rows, ""]
+    rows = []
+    for (enc, name), bs in run.kind("reencode").items():
+        med = {b["name"].split("[")[0].removeprefix("test_"): b for b in bs}
+        if "tiktoken_reencode_every_delta" in med and "streamtok_stream_reencode_prefix" in med:
+            rows.append(f"| {enc} | {name} | {med['streamtok_stream_reencode_prefix']['extra_info'].get('deltas', 0)} | "
+                        f"{_fmt(Run.median(med['tiktoken_reencode_every_delta']) / Run.median(med['streamtok_stream_reencode_prefix']), 0)} |")
+    if rows:
+        lines += ["| encoding | file (first 8k chars) | deltas | tiktoken re-encoding after every delta ÷ streamtok stream |",
+                  "|---|---|---|---|", *rows, ""]
+    return lines
+
+
+def batch_table(run: Run) -> list[str]:
+    rows = []
+    for (enc, order), bs in run.kind("batch").items():
+        by: dict[tuple[str, str], dict[int, dict]] = defaultdict(dict)
+        for b in bs:
+            by[(b["extra_info"]["impl"], b["extra_info"]["op"])][b["extra_info"]["threads"]] = b
+        tk = by.get(("tiktoken", "encode_ordinary_batch"), {})
+        for (impl, op), th in by.items():
+            one, two = th.get(1), th.get(2)
+            b = one or two
+            mb = b["extra_info"]["bytes"] / 1e6
+            t1 = Run.median(one) if one else NAN
+            t2 = Run.median(two) if two else NAN
+            vs_tk = Run.median(tk[2]) / t2 if 2 in tk else NAN
+            exact = "" if all(x["extra_info"].get("exact", True) for x in th.values()) else " (**NOT exact**)"
+            x2 = two["extra_info"] if two else {}
+            serial, split = x2.get("serial_share", NAN), x2.get("split_bound", NAN)
+            # Amdahl's law with the serial share, and the split's own limit.
+            bound = min(split, 1 / (serial + (1 - serial) / 2)) if serial == serial else NAN
+            rows.append(f"| {enc} | {order} ({b['extra_info']['texts']} texts, {mb:.1f} MB) | {impl} `{op}`{exact} "
+                        f"| {mb / t1:.1f} | {mb / t2:.1f} | {_fmt(t1 / t2, 2)} | {_fmt(vs_tk)} "
+                        f"| {_fmt(100 * serial, 1, '%')} | {_fmt(split, 2)} | {_fmt(bound, 2)} |")
+    if not rows:
+        return []
+    return ["### Batch: one thread against two (target: 2 threads ≥ 1.8× one)", "",
+            "Wall-clock scaling needs two idle cores; the last three columns are measured in per-thread CPU "
+            "time, which other processes do not skew: the calling thread's share (GIL held), the speedup "
+            "that splitting the batch into two equal runs of texts allows, and the best two-thread "
+            "speedup both allow.", "",
+            "| encoding | batch | call | MB/s, 1 thread | MB/s, 2 threads | 2 threads ÷ 1 | 2 threads, × tiktoken on 2 "
+            "| serial share | split allows | best possible |",
+            "|---|---|---|---|---|---|---|---|---|---|", *rows, ""]
+
+
+def load_table(run: Run) -> list[str]:
+    rows = []
+    for (enc, _), bs in run.kind("load").items():
+        base = next((b for b in bs if b["extra_info"]["impl"] == "python"), None)
+        for b in bs:
+            x = b["extra_info"]
+            extra_rss = (x["rss_kib"] - base["extra_info"]["rss_kib"]) / 1024 if base else NAN
+            rows.append(f"| {x['impl']} | {x['first_use_ms']:.1f} | {x.get('first_use_cpu_ms', NAN):.1f} "
+                        f"| {Run.median(b) * 1e3:.0f} "
+                        f"| {x['rss_kib'] / 1024:.1f} | {_fmt(extra_rss, 1, '')} | {x.get('hwm_kib', NAN) / 1024:.1f} |")
+            enc_name = enc
+    if not rows:
+        return []
+    return [f"### First use in a fresh process: import, load {enc_name}, count \"hi\" (target ≤ 30 ms)", "",
+            "| tokenizer | first use, ms (in process) | its CPU time, ms | whole process, ms | VmRSS after, MiB "
+            "| over bare python, MiB | peak (VmHWM), MiB |",
+            "|---|---|---|---|---|---|---|", *rows, ""]
+
+
+def headline(summary: dict, others: list[str]) -> list[str]:
+    if not summary:
+        return []
+    encs = sorted({enc for _, enc in summary})
+    lines = ["### Summary: × tiktoken `encode_ordinary`, all corpus bytes ÷ all time", "",
+             "| | " + " | ".join(encs) + " |", "|---|" + "---|" * len(encs)]
+    for op in ("count", "encode"):
+        for i in ["streamtok", *others]:
+            cells = [_fmt(summary.get((op, e), {}).get("overall", {}).get(i, NAN)) for e in encs]
+            call = "count" if op == "count" else "encode_ordinary"
+            lines.append(f"| {i} `{call}` | " + " | ".join(cells) + " |")
+    import competitors
+
+    calls = [f"{n}, {competitors.COMPETITORS[n].count_call}" for n in others if n in competitors.COMPETITORS]
+    if calls:
+        lines += ["", "Each competitor's count is its fastest exact call: " + "; ".join(calls) + "."]
+    return [*lines, ""]
+
+
+def timer_line(data: dict) -> str:
+    timer = data.get("streamtok_timer", "wall")
+    if timer == "cpu":
+        return ("Timer: the one-thread groups (count, encode, long pieces, streaming) in process CPU time, "
+                "which leaves out the time other processes hold the core; batches and first use in wall time.")
+    return "Timer: wall time for every group."
+
+
+def machine_line(m: dict) -> str:
+    v = m["versions"]
+    comps = [f"{n} {v[n]}" for n in v if n not in ("streamtok", "tiktoken") and v[n]]
+    missing = [n for n in v if n not in ("streamtok", "tiktoken") and not v[n]]
+    load = f", load average {m['load'][0]:.1f} at the start" if m.get("load") else ""
+    return (f"Machine: {m['cpu']}, {m['cores']} cores{load}; {m['system']}; {m['python']}; "
+            f"streamtok {v.get('streamtok')}, tiktoken {v.get('tiktoken')}"
+            + (f", {', '.join(comps)}" if comps else "")
+            + (f"; not installed: {', '.join(missing)}" if missing else "") + ".")
 
 
 def table(data: dict) -> str:
-    groups: dict[str, dict[str, dict]] = defaultdict(dict)
-    for b in data["benchmarks"]:
-        groups[b["group"]][b["name"].split("[")[0].removeprefix("test_")] = b
-    lines = []
-    count_rows, stream_rows, reencode_rows = [], [], []
-    for group, benches in sorted(groups.items()):
-        kind, enc, name = group.split(" ", 2)
-        med = {k: v["stats"]["median"] for k, v in benches.items()}
-        extra = next(iter(benches.values()))["extra_info"]
-        if kind == "count" and "tiktoken_encode_ordinary" in med:
-            mb = extra.get("bytes", 0) / 1e6
-            tk = med["tiktoken_encode_ordinary"]
-            count_rows.append((enc, name, mb, mb / tk, mb / med.get("streamtok_count", float("nan")),
-                               tk / med["streamtok_count"], tk / med["streamtok_encode_ordinary"]))
-        elif kind == "stream" and "tiktoken_encode_once" in med:
-            st = med["streamtok_stream"]
-            n = extra.get("deltas", 1)
-            stream_rows.append((enc, name, n, st / med["tiktoken_encode_once"], st / n * 1e9))
-        elif kind == "reencode" and "tiktoken_reencode_every_delta" in med:
-            reencode_rows.append((enc, name, extra.get("deltas", 0),
-                                  med["tiktoken_reencode_every_delta"] / med["streamtok_stream_reencode_prefix"]))
-    if count_rows:
-        lines += ["| encoding | file | MB | tiktoken MB/s | streamtok count MB/s | count × tiktoken | encode × tiktoken |",
-                  "|---|---|---|---|---|---|---|"]
-        for enc, name, mb, tkr, str_, cx, ex in count_rows:
-            lines.append(f"| {enc} | {name} | {mb:.2f} | {tkr:.1f} | {str_:.1f} | {cx:.1f}× | {ex:.1f}× |")
-        for enc in sorted({r[0] for r in count_rows}):
-            rs = [r for r in count_rows if r[0] == enc]
-            lines.append(f"| {enc} | **median of files** | | | | **{statistics.median(r[5] for r in rs):.1f}×** "
-                         f"| **{statistics.median(r[6] for r in rs):.1f}×** |")
-            # Overall: all files' bytes over all files' time, so big, slow files weigh most.
-            t_tk = sum(r[2] / r[3] for r in rs)
-            t_count = sum(r[2] / r[4] for r in rs)
-            t_encode = sum(r[2] / r[3] / r[6] for r in rs)
-            lines.append(f"| {enc} | **overall (all bytes ÷ all time)** | {sum(r[2] for r in rs):.2f} | "
-                         f"{sum(r[2] for r in rs) / t_tk:.1f} | {sum(r[2] for r in rs) / t_count:.1f} | "
-                         f"**{t_tk / t_count:.1f}×** | **{t_tk / t_encode:.1f}×** |")
-        lines.append("")
-    if stream_rows:
-        lines += ["| encoding | file | deltas | stream with count after every delta ÷ one tiktoken encode | ns per push |",
-                  "|---|---|---|---|---|"]
-        for enc, name, n, ratio, ns in stream_rows:
-            lines.append(f"| {enc} | {name} | {n} | {ratio:.2f} | {ns:.0f} |")
-        lines.append("")
-    if reencode_rows:
-        lines += ["| encoding | file (first 8k chars) | deltas | re-encode after every delta ÷ streamtok stream |",
-                  "|---|---|---|---|"]
-        for enc, name, n, ratio in reencode_rows:
-            lines.append(f"| {enc} | {name} | {n} | {ratio:.0f}× |")
-        lines.append("")
-    m = data.get("machine_info", {})
-    lines.append(f"Machine: {m.get('cpu', {}).get('brand_raw', platform.processor())}, "
-                 f"{m.get('cpu', {}).get('count', '?')} cores, Python {platform.python_version()}.")
+    run = Run(data)
+    count_lines, summary = count_tables(run)
+    lines = [machine_line(data["streamtok_machine"]), "", timer_line(data), ""]
+    lines += headline(summary, competitors_seen(run))
+    lines += count_lines
+    lines += piece_table(run, summary)
+    lines += stream_tables(run)
+    lines += batch_table(run)
+    lines += load_table(run)
     return "\n".join(lines)
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    save = None
-    if args[:1] == ["--json"]:
-        save, args = args[1], args[2:]
-    data = run(args)
-    if save:
-        Path(save).write_text(json.dumps(data))
-    print(table(data))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", help="save the raw pytest-benchmark results here")
+    parser.add_argument("--markdown", help="write the tables here as markdown")
+    parser.add_argument("--from-json", help="render a saved run instead of running the suite")
+    parser.add_argument("--timer", choices=list(TIMERS), default="cpu",
+                        help="clock of the one-thread groups: process CPU time (default, steadier on a shared "
+                             "machine) or wall time; batches and first use always use wall time")
+    args, extra = parser.parse_known_args()
+    if args.from_json:
+        data = json.loads(Path(args.from_json).read_text())
+        data.setdefault("streamtok_machine", machine())
+    else:
+        data = run(extra, args.timer)
+    if args.json:
+        Path(args.json).write_text(json.dumps(data))
+    text = table(data)
+    if args.markdown:
+        Path(args.markdown).write_text(text + "\n")
+    print(text)
+    sys.exit(data.get("streamtok_pytest_exit", 0))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,16 @@
-"""One-shot counting: streamtok ``count`` / ``encode_ordinary`` against tiktoken, per corpus file."""
+"""One-shot counting and encoding, per corpus file: streamtok ``count`` / ``encode_ordinary``
+against tiktoken ``encode_ordinary`` and every installed competitor, in one group per file.
+
+Each benchmark records ``impl`` (who and which call), ``op`` (count or encode) and ``exact``
+(its result equals tiktoken's on that file) in ``extra_info``; report.py builds the ratios and
+the exactness table from them.
+"""
 
 from __future__ import annotations
 
+import os
+
+import competitors
 import pytest
 from conftest import BENCH_ENCODINGS, CORPUS, corpus_text
 
@@ -11,39 +20,81 @@ import support
 CASES = [(enc, path) for enc in BENCH_ENCODINGS for path in CORPUS]
 
 
-def _ids(case):
-    enc, path = case
-    return f"{enc}-{path.name}"
-
-
-@pytest.fixture(params=CASES, ids=[_ids(c) for c in CASES])
+@pytest.fixture(params=CASES, ids=[f"{e}-{p.name}" for e, p in CASES])
 def case(request):
     enc, path = request.param
-    text = corpus_text(path)
-    request.node.user_properties.append(("bytes", len(text.encode())))
-    return enc, path, text
+    return enc, path, corpus_text(path)
+
+
+def _label(benchmark, case, impl: str, op: str, exact: bool) -> None:
+    enc, path, text = case
+    benchmark.group = f"count {enc} {path.name}"
+    benchmark.extra_info.update(impl=impl, op=op, exact=exact, bytes=len(text.encode()))
 
 
 def test_tiktoken_encode_ordinary(benchmark, case):
-    enc, path, text = case
-    benchmark.group = f"count {enc} {path.name}"
-    tk = support.tk(enc)
-    benchmark.extra_info["bytes"] = len(text.encode())
-    n = benchmark(tk.encode_ordinary, text)
-    assert len(n) == streamtok.get_encoding(enc).count(text)
+    enc, _, text = case
+    _label(benchmark, case, "tiktoken", "baseline", True)
+    benchmark(support.tk(enc).encode_ordinary, text)
 
 
 def test_streamtok_count(benchmark, case):
-    enc, path, text = case
-    benchmark.group = f"count {enc} {path.name}"
+    enc, _, text = case
     st = streamtok.get_encoding(enc)
-    benchmark.extra_info["bytes"] = len(text.encode())
+    _label(benchmark, case, "streamtok", "count", st.count(text) == len(support.tk(enc).encode_ordinary(text)))
     benchmark(st.count, text)
 
 
 def test_streamtok_encode_ordinary(benchmark, case):
-    enc, path, text = case
-    benchmark.group = f"count {enc} {path.name}"
+    enc, _, text = case
     st = streamtok.get_encoding(enc)
-    benchmark.extra_info["bytes"] = len(text.encode())
+    _label(benchmark, case, "streamtok", "encode", st.encode_ordinary(text) == support.tk(enc).encode_ordinary(text))
     benchmark(st.encode_ordinary, text)
+
+
+@pytest.mark.parametrize("competitor", competitors.NAMES)
+def test_competitor_count(benchmark, case, competitor):
+    enc, _, text = case
+    other = competitors.load(competitor, enc)
+    _label(benchmark, case, competitor, "count", other.count(text) == len(support.tk(enc).encode_ordinary(text)))
+    benchmark(other.count, text)
+
+
+@pytest.mark.parametrize("competitor", competitors.NAMES)
+def test_competitor_encode_ordinary(benchmark, case, competitor):
+    enc, _, text = case
+    other = competitors.load(competitor, enc)
+    _label(benchmark, case, competitor, "encode", list(other.encode(text)) == support.tk(enc).encode_ordinary(text))
+    benchmark(other.encode, text)
+
+
+# One long piece of each adversarial shape (as in benches/core.rs), counted in one call; the
+# report divides its speed by streamtok's speed on the ordinary corpus. Only streamtok runs it:
+# tiktoken's merge is quadratic in the length of a piece.
+PIECE_BYTES = int(os.environ.get("STREAMTOK_BENCH_PIECE_BYTES", "1000000"))
+
+
+def _pieces(size: int) -> dict[str, str]:
+    def cycle(unit: str) -> str:
+        return (unit * (size // len(unit) + 1))[:size]
+
+    return {
+        "letters": "".join(chr(ord("a") + (i * 7 + i // 13) % 26) for i in range(size)),
+        "spaces": cycle(" "),
+        "spaces_newlines": cycle("  \n "),
+        "digits": cycle("8675309"),
+        "punctuation": cycle("!?.,;:-"),
+    }
+
+
+PIECES = _pieces(PIECE_BYTES)
+
+
+@pytest.mark.parametrize("shape", list(PIECES))
+@pytest.mark.parametrize("enc", BENCH_ENCODINGS)
+def test_streamtok_count_long_piece(benchmark, enc, shape):
+    text = PIECES[shape]
+    benchmark.group = f"piece {enc} {shape}"
+    benchmark.extra_info.update(impl="streamtok", op="count", bytes=len(text.encode()))
+    st = streamtok.get_encoding(enc)
+    benchmark.pedantic(st.count, (text,), rounds=3, iterations=1, warmup_rounds=1)

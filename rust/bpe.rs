@@ -1,9 +1,13 @@
 //! Byte-pair encoding of one piece, exact to tiktoken's merge order.
 //!
 //! tiktoken merges, again and again, the adjacent pair whose concatenation has the lowest rank,
-//! the leftmost on a tie. Short pieces repeat that literally on a small array (cheapest for the
-//! few bytes most pieces have); long pieces keep the candidate pairs in a heap ordered by
-//! (rank, start), which picks the same pair at every step in O(log n) instead of O(n).
+//! the leftmost on a tie. Short pieces repeat that literally: each part's pair is one `u32` key
+//! `rank << 7 | start` in a fixed array, so the next merge is the array's minimum, a scan the
+//! compiler vectorises (cheapest for the few bytes most pieces have). Long pieces keep the same
+//! keys in a heap, which picks the same pair at every step in O(log n) instead of O(n).
+//!
+//! The merges read keys out of the text the piece lies in, not a copy: the bytes after a piece
+//! let every short key load in one read (see [`Ranks::rank_at`]).
 
 use crate::vocab::{Rank, Vocab};
 
@@ -11,12 +15,24 @@ use crate::vocab::{Rank, Vocab};
 pub trait Ranks {
     /// Rank of the token `key`, if it is one.
     fn rank(&mut self, key: &[u8]) -> Option<Rank>;
+
+    /// Rank of the token `bytes[start..end]`, if it is one. Where `bytes` goes on for 16 bytes
+    /// from `start`, a key of up to [`SHORT`](crate::vocab::SHORT) bytes loads in one read.
+    #[inline(always)]
+    fn rank_at(&mut self, bytes: &[u8], start: usize, end: usize) -> Option<Rank> {
+        self.rank(&bytes[start..end])
+    }
 }
 
 impl Ranks for &Vocab {
     #[inline]
     fn rank(&mut self, key: &[u8]) -> Option<Rank> {
         Vocab::rank(self, key)
+    }
+
+    #[inline(always)]
+    fn rank_at(&mut self, bytes: &[u8], start: usize, end: usize) -> Option<Rank> {
+        Vocab::rank_at(self, bytes, start, end)
     }
 }
 
@@ -25,103 +41,198 @@ impl<R: Ranks> Ranks for &mut R {
     fn rank(&mut self, key: &[u8]) -> Option<Rank> {
         (**self).rank(key)
     }
+
+    #[inline(always)]
+    fn rank_at(&mut self, bytes: &[u8], start: usize, end: usize) -> Option<Rank> {
+        (**self).rank_at(bytes, start, end)
+    }
 }
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// Longest piece merged by rescanning; longer ones use the heap.
+/// Longest piece merged by rescanning; longer ones use the heap. Starts must fit in 7 bits.
 const SMALL: usize = 64;
+/// A pair that cannot merge (its key sorts after every real one). Keys are `i32`, as SSE2, the
+/// baseline every x86-64 wheel may assume, compares signed 32-bit lanes but not unsigned ones.
+const NO_PAIR: i32 = i32::MAX;
 
 /// Appends the tokens of `piece` to `out`.
 #[inline]
-pub fn encode_piece(mut vocab: impl Ranks, piece: &[u8], out: &mut Vec<Rank>) {
-    if let Some(r) = vocab.rank(piece) {
+pub fn encode_piece(vocab: impl Ranks, piece: &[u8], out: &mut Vec<Rank>) {
+    encode_piece_at(vocab, piece, 0, piece.len(), out)
+}
+
+/// Appends the tokens of the piece `text[start..end]` to `out`.
+#[inline]
+pub fn encode_piece_at(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize, out: &mut Vec<Rank>) {
+    if let Some(r) = vocab.rank_at(text, start, end) {
         out.push(r);
         return;
     }
-    encode_merged(vocab, piece, out)
+    encode_merged(vocab, text, start, end, out)
 }
 
-/// Appends the tokens of `piece`, which is not a single token, to `out`.
-pub fn encode_merged(mut vocab: impl Ranks, piece: &[u8], out: &mut Vec<Rank>) {
-    let first = out.len();
-    // The parts' start offsets go to `out` first, then each becomes its part's rank.
-    merge(&mut vocab, piece, |start, _| out.push(start as Rank));
-    for i in first..out.len() {
-        let start = out[i] as usize;
-        let end = if i + 1 < out.len() { out[i + 1] as usize } else { piece.len() };
-        // Every single byte is a token (checked when a vocabulary is loaded), so every part is.
-        out[i] = vocab.rank(&piece[start..end]).unwrap_or(Rank::MAX);
-    }
+/// Appends the tokens of `text[start..end]`, a piece that is not a single token, to `out`.
+pub fn encode_merged(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize, out: &mut Vec<Rank>) {
+    let piece = Span { text, base: start };
+    // Every single byte is a token (checked when a vocabulary is loaded), so every part is.
+    merge(&mut vocab, piece, end - start, |vocab, s, e| out.push(piece.rank(vocab, s, e)));
 }
 
 /// Number of tokens of `piece`.
 #[inline]
-pub fn count_piece(mut vocab: impl Ranks, piece: &[u8]) -> usize {
-    if piece.len() <= 1 || vocab.rank(piece).is_some() {
-        return usize::from(!piece.is_empty());
+pub fn count_piece(vocab: impl Ranks, piece: &[u8]) -> usize {
+    count_piece_at(vocab, piece, 0, piece.len())
+}
+
+/// Number of tokens of the piece `text[start..end]`.
+#[inline]
+pub fn count_piece_at(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize) -> usize {
+    if end - start <= 1 || vocab.rank_at(text, start, end).is_some() {
+        return usize::from(end > start);
     }
-    count_merged(vocab, piece)
+    count_merged(vocab, text, start, end)
 }
 
-/// Number of tokens of `piece`, which is not a single token.
-pub fn count_merged(mut vocab: impl Ranks, piece: &[u8]) -> usize {
-    merge(&mut vocab, piece, |_, _| {})
+/// Number of tokens of `text[start..end]`, a piece that is not a single token.
+pub fn count_merged(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize) -> usize {
+    merge(&mut vocab, Span { text, base: start }, end - start, |_, _, _| {})
 }
 
-/// Runs the merges on `piece` (two bytes or more); reports each final part's index and start,
-/// and returns the number of parts.
-fn merge<R: Ranks>(vocab: &mut R, piece: &[u8], emit: impl FnMut(usize, usize)) -> usize {
-    if piece.len() <= SMALL {
-        merge_small(vocab, piece, emit)
+/// Appends `(end, rank)` of each token of the piece `text[start..end]` to `out`, ends counted
+/// from the start of `text`.
+pub fn encode_spans(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize, out: &mut Vec<(u32, Rank)>) {
+    if let Some(r) = vocab.rank_at(text, start, end) {
+        out.push((end as u32, r));
+        return;
+    }
+    let piece = Span { text, base: start };
+    merge(&mut vocab, piece, end - start, |vocab, s, e| out.push(((start + e) as u32, piece.rank(vocab, s, e))));
+}
+
+/// Whether the BPE of the bytes of `a` followed by those of `b` is `[a, b]`: then a sequence
+/// of tokens whose every adjacent pair is one is the BPE of its bytes (the tokens `a` and `b`
+/// must exist).
+pub fn is_pair(vocab: &Vocab, a: Rank, b: Rank) -> bool {
+    let (Some(x), Some(y)) = (vocab.bytes_of(a), vocab.bytes_of(b)) else { return false };
+    let n = x.len() + y.len();
+    let split = |joined: &[u8]| {
+        let mut first_end = 0;
+        let parts = merge(&mut &*vocab, Span { text: joined, base: 0 }, n, |_, s, e| {
+            if s == 0 {
+                first_end = e;
+            }
+        });
+        parts == 2 && first_end == x.len()
+    };
+    if n <= SMALL {
+        let mut buf = [0u8; SMALL + 16];
+        buf[..x.len()].copy_from_slice(x);
+        buf[x.len()..n].copy_from_slice(y);
+        split(&buf)
     } else {
-        merge_large(vocab, piece, emit)
+        split(&[x, y].concat())
+    }
+}
+
+/// A piece: the `n` bytes of `text` from `base` (the text around it makes keys one load).
+#[derive(Clone, Copy)]
+struct Span<'a> {
+    text: &'a [u8],
+    base: usize,
+}
+
+impl Span<'_> {
+    /// Rank of the piece's bytes `start..end`, `Rank::MAX` when they are no token.
+    #[inline(always)]
+    fn rank<R: Ranks>(self, vocab: &mut R, start: usize, end: usize) -> Rank {
+        vocab.rank_at(self.text, self.base + start, self.base + end).unwrap_or(Rank::MAX)
+    }
+}
+
+/// Runs the merges on the `n` bytes of `piece`; reports each final part's start and end
+/// (offsets in the piece), in order, and returns the number of parts.
+fn merge<R: Ranks>(vocab: &mut R, piece: Span, n: usize, emit: impl FnMut(&mut R, usize, usize)) -> usize {
+    if n < 2 {
+        let mut emit = emit;
+        if n == 1 {
+            emit(vocab, 0, 1);
+        }
+        n
+    } else if n <= SMALL {
+        merge_small(vocab, piece, n, emit)
+    } else {
+        merge_large(vocab, piece, n, emit)
     }
 }
 
 /// Rank of the pair `piece[start..end]`, `Rank::MAX` when it is no token.
-#[inline]
-fn pair_rank<R: Ranks>(vocab: &mut R, piece: &[u8], start: usize, end: usize) -> Rank {
-    vocab.rank(&piece[start..end]).unwrap_or(Rank::MAX)
+#[inline(always)]
+fn pair_rank<R: Ranks>(vocab: &mut R, piece: Span, start: usize, end: usize) -> Rank {
+    piece.rank(vocab, start, end)
 }
 
-fn merge_small<R: Ranks>(vocab: &mut R, piece: &[u8], mut emit: impl FnMut(usize, usize)) -> usize {
-    // parts[i] = (start of part i, rank of part i merged with part i + 1); two sentinels.
-    let mut parts = [(0u32, Rank::MAX); SMALL + 1];
-    let n = piece.len();
-    let mut len = n + 1;
-    for (i, part) in parts.iter_mut().enumerate().take(len) {
-        let rank = if i + 2 <= n { pair_rank(vocab, piece, i, i + 2) } else { Rank::MAX };
-        *part = (i as u32, rank);
+/// The key of the pair that starts at `start` (below 128) with rank `rank`: ordering keys orders
+/// pairs by rank, then leftmost first. Ranks are below 2^24 - 1, so a key is below `NO_PAIR`.
+#[inline(always)]
+fn small_key(rank: Rank, start: usize) -> i32 {
+    if rank == Rank::MAX {
+        NO_PAIR
+    } else {
+        (rank << 7 | start as u32) as i32
     }
+}
+
+fn merge_small<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnMut(&mut R, usize, usize)) -> usize {
+    // Parts are a linked list over their start offsets; `key[i]` is the key of the pair that the
+    // part starting at i forms with its successor (`NO_PAIR` for the last part and for offsets
+    // that no longer start a part).
+    let mut key = [NO_PAIR; SMALL];
+    let mut next = [0u8; SMALL + 1];
+    let mut prev = [0u8; SMALL + 1];
+    for i in 0..n {
+        next[i] = (i + 1) as u8;
+        prev[i + 1] = i as u8;
+    }
+    for (i, k) in key[..n - 1].iter_mut().enumerate() {
+        *k = small_key(pair_rank(vocab, piece, i, i + 2), i);
+    }
+    let mut parts = n;
     loop {
-        let mut best = (Rank::MAX, 0);
-        for (i, part) in parts[..len - 1].iter().enumerate() {
-            if part.1 < best.0 {
-                best = (part.1, i);
+        // Lane-wise minimum over whole chunks of 8 (the array past n - 1 holds NO_PAIR).
+        let mut lanes = [NO_PAIR; 8];
+        for chunk in key[..(n + 6) & !7].chunks_exact(8) {
+            for (lane, &k) in lanes.iter_mut().zip(chunk) {
+                *lane = (*lane).min(k);
             }
         }
-        if best.0 == Rank::MAX {
+        let best = lanes.iter().fold(NO_PAIR, |a, &b| a.min(b));
+        if best == NO_PAIR {
             break;
         }
-        let i = best.1;
-        // Part i absorbs part i + 1; the pairs that involve it get new ranks.
+        // The part at i absorbs its successor.
+        let i = (best & 0x7f) as usize;
+        let j = next[i] as usize;
+        let after = next[j] as usize;
+        key[j] = NO_PAIR;
+        next[i] = after as u8;
+        prev[after] = i as u8;
+        key[i] = if after < n { small_key(pair_rank(vocab, piece, i, next[after] as usize), i) } else { NO_PAIR };
         if i > 0 {
-            parts[i - 1].1 = pair_rank(vocab, piece, parts[i - 1].0 as usize, parts[i + 2].0 as usize);
+            let p = prev[i] as usize;
+            key[p] = small_key(pair_rank(vocab, piece, p, after), p);
         }
-        parts[i].1 =
-            if i + 3 < len { pair_rank(vocab, piece, parts[i].0 as usize, parts[i + 3].0 as usize) } else { Rank::MAX };
-        parts.copy_within(i + 2..len, i + 1);
-        len -= 1;
+        parts -= 1;
     }
-    for w in parts[..len].windows(2) {
-        emit(w[0].0 as usize, w[1].0 as usize);
+    let mut i = 0;
+    while i < n {
+        emit(vocab, i, next[i] as usize);
+        i = next[i] as usize;
     }
-    len - 1
+    parts
 }
 
-fn merge_large<R: Ranks>(vocab: &mut R, piece: &[u8], mut emit: impl FnMut(usize, usize)) -> usize {
-    let n = piece.len();
+fn merge_large<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnMut(&mut R, usize, usize)) -> usize {
     // Parts form a linked list over their start offsets; `rank[i]` is the rank of the pair that
     // part i forms with its successor, which the heap entry for i must still match to be live.
     // Heap entries pack (rank, start) into one u64, so the order is rank first, then leftmost.
@@ -132,6 +243,7 @@ fn merge_large<R: Ranks>(vocab: &mut R, piece: &[u8], mut emit: impl FnMut(usize
         (0..n).map(|i| if i + 2 <= n { pair_rank(vocab, piece, i, i + 2) } else { Rank::MAX }).collect();
     let mut heap: BinaryHeap<Reverse<u64>> =
         rank.iter().enumerate().filter(|(_, &r)| r != Rank::MAX).map(|(i, &r)| entry(r, i)).collect();
+    let mut parts = n;
     while let Some(Reverse(top)) = heap.pop() {
         let (r, i) = ((top >> 32) as Rank, (top & 0xffff_ffff) as usize);
         if rank[i] != r {
@@ -155,13 +267,12 @@ fn merge_large<R: Ranks>(vocab: &mut R, piece: &[u8], mut emit: impl FnMut(usize
                 heap.push(entry(rank[p], p));
             }
         }
+        parts -= 1;
     }
     let mut i = 0;
-    let mut parts = 0;
     while i < n {
-        emit(i, next[i] as usize);
+        emit(vocab, i, next[i] as usize);
         i = next[i] as usize;
-        parts += 1;
     }
     parts
 }
@@ -194,14 +305,22 @@ mod tests {
     }
 
     #[test]
-    fn long_pieces_merge_like_short_ones() {
+    fn both_merges_follow_the_reference() {
         let v = vocab(&["aa", "aaaa", "ab", "ba", "aab", "bb", "abab"]);
-        for len in [SMALL + 1, 3 * SMALL + 7, 1000] {
-            let s: String = (0..len).map(|i| if (i * 7) % 5 < 2 { 'b' } else { 'a' }).collect();
-            let (mut small, mut large) = (Vec::new(), Vec::new());
-            merge_small_any(&v, s.as_bytes(), |a, b| small.push((a, b)));
-            merge_large(&mut &v, s.as_bytes(), |a, b| large.push((a, b)));
-            assert_eq!(small, large, "length {len}");
+        for len in (2..=SMALL).chain([SMALL + 1, 3 * SMALL + 7, 1000]) {
+            for shape in [5, 3, 7] {
+                let s: String = (0..len).map(|i| if (i * 7) % shape < 2 { 'b' } else { 'a' }).collect();
+                let (mut reference, mut small, mut large) = (Vec::new(), Vec::new(), Vec::new());
+                merge_small_any(&v, s.as_bytes(), |a, b| reference.push((a, b)));
+                if len <= SMALL {
+                    let parts =
+                        merge_small(&mut &v, Span { text: s.as_bytes(), base: 0 }, len, |_, a, b| small.push((a, b)));
+                    assert_eq!((parts, &small), (reference.len(), &reference), "length {len}");
+                }
+                let parts =
+                    merge_large(&mut &v, Span { text: s.as_bytes(), base: 0 }, len, |_, a, b| large.push((a, b)));
+                assert_eq!((parts, &large), (reference.len(), &reference), "length {len}");
+            }
         }
     }
 
@@ -210,7 +329,7 @@ mod tests {
         let mut starts: Vec<usize> = (0..=piece.len()).collect();
         loop {
             let best = (0..starts.len().saturating_sub(2))
-                .map(|i| (pair_rank(&mut &*v, piece, starts[i], starts[i + 2]), i))
+                .map(|i| (pair_rank(&mut &*v, Span { text: piece, base: 0 }, starts[i], starts[i + 2]), i))
                 .min();
             match best {
                 Some((r, i)) if r != Rank::MAX => {

@@ -102,24 +102,26 @@ impl Encoding {
     /// Appends the tokens of `text`, all of it ordinary text, to `out`.
     pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
         let vocab = &*self.vocab;
+        let bytes = text.as_bytes();
+        let offset = |piece: &[u8]| piece.as_ptr() as usize - bytes.as_ptr() as usize;
         if text.len() < MEMO_MIN_BYTES {
             for piece in self.family.pieces(text) {
-                bpe::encode_piece(vocab, piece, out);
+                let start = offset(piece);
+                bpe::encode_piece_at(vocab, bytes, start, start + piece.len(), out);
             }
             return;
         }
-        let bytes = text.as_bytes();
         let mut memo = PieceMemo::default();
         let mut ranks = RankCache::new(vocab);
         for piece in self.family.pieces(text) {
-            if let Some(r) = ranks.rank(piece) {
+            let start = offset(piece);
+            if let Some(r) = ranks.rank_at(bytes, start, start + piece.len()) {
                 out.push(r);
                 continue;
             }
-            let start = piece.as_ptr() as usize - bytes.as_ptr() as usize;
             let (at, n, hit) = memo.get_or_insert(bytes, start, piece.len(), || {
                 let at = out.len();
-                bpe::encode_merged(&mut ranks, piece, out);
+                bpe::encode_merged(&mut ranks, bytes, start, start + piece.len(), out);
                 (at as u32, (out.len() - at) as u32)
             });
             if hit {
@@ -131,21 +133,27 @@ impl Encoding {
     /// Number of tokens of `text`, all of it ordinary text.
     pub fn count(&self, text: &str) -> usize {
         let vocab = &*self.vocab;
-        if text.len() < MEMO_MIN_BYTES {
-            return self.family.pieces(text).map(|piece| bpe::count_piece(vocab, piece)).sum();
-        }
         let bytes = text.as_bytes();
+        let offset = |piece: &[u8]| piece.as_ptr() as usize - bytes.as_ptr() as usize;
+        if text.len() < MEMO_MIN_BYTES {
+            return self
+                .family
+                .pieces(text)
+                .map(|piece| bpe::count_piece_at(vocab, bytes, offset(piece), offset(piece) + piece.len()))
+                .sum();
+        }
         let mut memo = PieceMemo::default();
         let mut ranks = RankCache::new(vocab);
         let mut total = 0;
         for piece in self.family.pieces(text) {
-            if piece.len() <= 1 || ranks.rank(piece).is_some() {
+            let start = offset(piece);
+            if piece.len() <= 1 || ranks.rank_at(bytes, start, start + piece.len()).is_some() {
                 total += 1;
                 continue;
             }
-            let start = piece.as_ptr() as usize - bytes.as_ptr() as usize;
-            let (n, _, _) =
-                memo.get_or_insert(bytes, start, piece.len(), || (bpe::count_merged(&mut ranks, piece) as u32, 0));
+            let (n, _, _) = memo.get_or_insert(bytes, start, piece.len(), || {
+                (bpe::count_merged(&mut ranks, bytes, start, start + piece.len()) as u32, 0)
+            });
             total += n as usize;
         }
         total
@@ -214,23 +222,55 @@ impl Encoding {
 }
 
 /// `f` over every item, on up to `threads` scoped threads; results keep the items' order.
+///
+/// Threads take small chunks of items from a shared counter until none are left, so a batch
+/// whose costly texts sit together (a corpus sorted by language) still keeps every thread busy.
 pub fn parallel_map<I: Sync, T: Send>(items: &[I], threads: usize, f: &(impl Fn(&I) -> T + Sync)) -> Vec<T> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = threads.clamp(1, items.len().max(1));
     if threads == 1 {
         return items.iter().map(f).collect();
     }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<T>>())).collect();
-        // A panicking worker re-raises its panic here, where the bindings turn it into an error.
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
-    })
+    // Chunks small enough to even out the threads' loads, large enough to make the shared
+    // counter cheap: 16 per thread, at most 64 items.
+    let chunk = items.len().div_ceil(threads * 16).clamp(1, 64);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, Vec<T>)> = Vec::new();
+        loop {
+            let start = next.fetch_add(chunk, Ordering::Relaxed);
+            if start >= items.len() {
+                return done;
+            }
+            let part = &items[start..(start + chunk).min(items.len())];
+            done.push((start, part.iter().map(f).collect()));
+        }
+    };
+    let mut parts: Vec<(usize, Vec<T>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut parts = work();
+        for h in handles {
+            // A panicking worker re-raises its panic here, where the bindings turn it into an error.
+            parts.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        parts
+    });
+    parts.sort_unstable_by_key(|p| p.0);
+    parts.into_iter().flat_map(|p| p.1).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_map_keeps_order() {
+        let items: Vec<usize> = (0..1000).collect();
+        for threads in [1, 2, 3, 7] {
+            assert_eq!(parallel_map(&items, threads, &|x| x * 2), items.iter().map(|x| x * 2).collect::<Vec<_>>());
+        }
+        assert!(parallel_map(&[] as &[usize], 2, &|x| *x).is_empty());
+    }
 
     #[test]
     fn builtins_are_shared() {

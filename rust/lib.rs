@@ -4,6 +4,7 @@ pub mod bpe;
 pub mod encoding;
 pub mod error;
 pub mod memo;
+pub mod open_piece;
 pub mod pretok;
 pub mod special;
 pub mod stream;

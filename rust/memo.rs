@@ -7,7 +7,7 @@
 //! is exact.
 
 use crate::bpe::Ranks;
-use crate::vocab::{hash, hash_packed, pack, Rank, Vocab, SHORT};
+use crate::vocab::{hash, hash_packed, pack, pack_at, Rank, Vocab, SHORT};
 
 /// One remembered piece: where it occurs in the text, and where its result is.
 #[derive(Clone, Copy, Default)]
@@ -66,21 +66,38 @@ impl PieceMemo {
     }
 }
 
-/// Slots of a [`RankCache`]: 8192 of 32 bytes, 256 KiB.
-const RANK_SLOTS: usize = 8192;
-/// Marks a cached miss.
-const MISS: Rank = Rank::MAX;
+/// Slots of a [`RankCache`]: 16384 of 16 bytes, 256 KiB.
+const RANK_SLOTS: usize = 16384;
+/// The rank a slot holds above its packed key (bits 104..128) when the key is no token.
+const MISS: u128 = 0xff_ffff;
+/// The packed key bits of a slot.
+const KEY_BITS: u128 = (1 << 104) - 1;
 
 /// Rank lookups of one call, cached in front of the vocabulary.
 pub struct RankCache<'v> {
     vocab: &'v Vocab,
-    slots: Vec<(u128, Rank)>,
+    /// Packed key with its rank (or [`MISS`]) in the top 24 bits; 0 is an empty slot.
+    slots: Vec<u128>,
 }
 
 impl<'v> RankCache<'v> {
     /// An empty cache in front of `vocab`.
     pub fn new(vocab: &'v Vocab) -> Self {
-        RankCache { vocab, slots: vec![(0, MISS); RANK_SLOTS] }
+        RankCache { vocab, slots: vec![0; RANK_SLOTS] }
+    }
+
+    #[inline(always)]
+    fn rank_packed(&mut self, packed: u128) -> Option<Rank> {
+        let hash = hash_packed(packed);
+        let slot = &mut self.slots[(hash >> 40) as usize & (RANK_SLOTS - 1)];
+        // An empty slot holds key 0, which no packed key (length at least 1) equals.
+        if *slot & KEY_BITS == packed {
+            let rank = *slot >> 104;
+            return if rank == MISS { None } else { Some(rank as Rank) };
+        }
+        let rank = self.vocab.rank_packed(packed, hash);
+        *slot = packed | rank.map_or(MISS, u128::from) << 104;
+        rank
     }
 }
 
@@ -91,16 +108,19 @@ impl Ranks for RankCache<'_> {
         if key.len() == 2 || key.is_empty() || key.len() > SHORT {
             return self.vocab.rank(key);
         }
-        let packed = pack(key);
-        let hash = hash_packed(packed);
-        let slot = &mut self.slots[(hash >> 40) as usize & (RANK_SLOTS - 1)];
-        // An empty slot holds key 0, which no packed key (length at least 1) equals.
-        if slot.0 == packed {
-            return if slot.1 == MISS { None } else { Some(slot.1) };
+        self.rank_packed(pack(key))
+    }
+
+    #[inline(always)]
+    fn rank_at(&mut self, bytes: &[u8], start: usize, end: usize) -> Option<Rank> {
+        let len = end - start;
+        if len == 2 {
+            return self.vocab.rank_pair(bytes[start], bytes[start + 1]);
         }
-        let rank = self.vocab.rank_packed(packed, hash);
-        *slot = (packed, rank.unwrap_or(MISS));
-        rank
+        if len == 0 || len > SHORT {
+            return self.vocab.rank(&bytes[start..end]);
+        }
+        self.rank_packed(pack_at(bytes, start, len))
     }
 }
 

@@ -9,6 +9,8 @@
 use crate::bpe;
 use crate::encoding::Encoding;
 use crate::error::{Error, Result};
+use crate::open_piece::OpenPiece;
+use crate::pretok::Resume;
 use crate::special::SpecialMatcher;
 use crate::utf8::Utf8Carry;
 use crate::vocab::Rank;
@@ -42,9 +44,12 @@ pub struct Stream {
     tail: String,
     committed: usize,
     tail_count: usize,
-    /// Byte length and token count of the tail's first piece as if the input ended: when that
-    /// piece becomes final unchanged, as it usually does, its count is known already.
-    head: (usize, usize),
+    /// Where the scan of the tail's first piece stopped for more input.
+    resume: Resume,
+    /// The encodings of the tail's first and last pieces as if the input ended, kept as they
+    /// grow (either may be the long one); when a piece becomes final unchanged, as it usually
+    /// does, its tokens are known already.
+    open: [OpenPiece; 2],
     finished: bool,
 }
 
@@ -60,7 +65,8 @@ impl Stream {
             tail: String::new(),
             committed: 0,
             tail_count: 0,
-            head: (0, 0),
+            resume: Resume::default(),
+            open: Default::default(),
             finished: false,
         }
     }
@@ -97,7 +103,9 @@ impl Stream {
 
     /// Memory the stream owns: its own fields and the tail's allocation (the encoding is shared).
     pub fn memory_bytes(&self) -> usize {
-        std::mem::size_of::<Stream>() + self.tail.capacity()
+        std::mem::size_of::<Stream>()
+            + self.tail.capacity()
+            + self.open.iter().map(OpenPiece::heap_bytes).sum::<usize>()
     }
 
     /// Appends `delta`; ids that became final go to `out` when given. Returns the count.
@@ -184,6 +192,8 @@ impl Stream {
         }
         self.settle_partial();
         let tail = std::mem::take(&mut self.tail);
+        self.open.iter_mut().for_each(OpenPiece::clear);
+        self.resume = Resume::default();
         match out {
             Some(out) => {
                 let before = out.len();
@@ -260,7 +270,8 @@ impl Stream {
         self.tail.clear();
         self.committed = 0;
         self.tail_count = 0;
-        self.head = (0, 0);
+        self.resume = Resume::default();
+        self.open.iter_mut().for_each(OpenPiece::clear);
         self.finished = false;
     }
 
@@ -271,6 +282,8 @@ impl Stream {
         let vocab = enc.vocab();
         let bytes = self.tail.as_bytes();
         let mut pos = 0;
+        // Valid for the piece at `pos` only.
+        let mut resume = self.resume;
         loop {
             // The ordinary text runs to the next special token, or to a suffix that the next
             // delta may complete into one; only a special token ends it for sure.
@@ -282,18 +295,21 @@ impl Stream {
                 },
             };
             while pos < end {
-                let Some(n) = family.next_piece(&bytes[pos..end], special.is_some()) else { break };
-                let piece = &bytes[pos..pos + n];
-                match out.as_deref_mut() {
-                    Some(out) => {
-                        let before = out.len();
-                        bpe::encode_piece(vocab, piece, out);
-                        self.committed += out.len() - before;
-                    }
-                    None if pos == 0 && n == self.head.0 => self.committed += self.head.1,
-                    None => self.committed += bpe::count_piece(vocab, piece),
+                let Some(n) = family.next_piece_resuming(&bytes[pos..end], special.is_some(), &mut resume) else {
+                    break;
+                };
+                let known = self.open.iter().find(|o| !o.is_empty() && o.start() == pos && o.len() == n);
+                match (out.as_deref_mut(), known) {
+                    (Some(out), Some(known)) => out.extend(known.ranks()),
+                    (Some(out), None) => bpe::encode_piece_at(vocab, bytes, pos, pos + n, out),
+                    (None, _) => {}
                 }
+                self.committed += match known {
+                    Some(known) => known.count(),
+                    None => bpe::count_piece_at(vocab, bytes, pos, pos + n),
+                };
                 pos += n;
+                resume = Resume::default();
             }
             match special {
                 Some((e, rank)) if pos == end => {
@@ -302,27 +318,56 @@ impl Stream {
                     }
                     self.committed += 1;
                     pos = e;
+                    resume = Resume::default();
                 }
                 _ => break,
             }
         }
         self.tail.drain(..pos);
+        self.open.iter_mut().for_each(|o| o.shift(pos));
+        self.resume = resume;
         if self.tail.capacity() > 512 && self.tail.capacity() > 4 * self.tail.len() {
             // After a large delta, give the memory back: a stream keeps only its open tail.
             self.tail.shrink_to(2 * self.tail.len());
         }
-        self.head = (0, 0);
         self.tail_count = match (&self.specials, self.held) {
             (_, Some(_)) => self.count_tail(&(self.tail.clone() + "\u{fffd}")),
             (Some(_), None) => self.count_tail(&self.tail),
-            (None, None) => {
-                let vocab = self.enc.vocab();
-                let mut pieces = self.enc.family().pieces(&self.tail);
-                let first = pieces.next().map_or((0, 0), |p| (p.len(), bpe::count_piece(vocab, p)));
-                self.head = first;
-                first.1 + pieces.map(|p| bpe::count_piece(vocab, p)).sum::<usize>()
-            }
+            (None, None) => self.count_open_tail(),
         };
+    }
+
+    /// Tokens of the tail as if the input ended, all of it ordinary text: the first piece's
+    /// scan resumes, the last piece's encoding grows.
+    fn count_open_tail(&mut self) -> usize {
+        let family = self.enc.family();
+        let vocab = self.enc.vocab();
+        let bytes = self.tail.as_bytes();
+        let mut resume = self.resume;
+        let (mut pos, mut total) = (0, 0);
+        while pos < bytes.len() {
+            let n = family.next_piece_resuming(&bytes[pos..], true, &mut resume).unwrap_or(0).max(1);
+            let end = (pos + n).min(bytes.len());
+            total += if pos == 0 || end == bytes.len() {
+                // The first piece's slot is the one the last piece does not hold, and the other way.
+                let mine = |o: &OpenPiece| !o.is_empty() && o.start() == pos;
+                let slot = match (mine(&self.open[0]), mine(&self.open[1])) {
+                    (true, _) => 0,
+                    (_, true) => 1,
+                    _ if pos == 0 => usize::from(self.open[0].start() != 0 && !self.open[0].is_empty()),
+                    _ => usize::from(self.open[0].start() == 0 && !self.open[0].is_empty()),
+                };
+                self.open[slot].update(vocab, bytes, pos, end)
+            } else {
+                bpe::count_piece_at(vocab, bytes, pos, end)
+            };
+            pos = end;
+            resume = Resume::default();
+        }
+        if bytes.is_empty() {
+            self.open.iter_mut().for_each(OpenPiece::clear);
+        }
+        total
     }
 
     fn count_tail(&self, tail: &str) -> usize {
@@ -389,6 +434,42 @@ mod tests {
         let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
         for name in ["r50k_base", "cl100k_base", "o200k_base"] {
             check(name, &parts);
+        }
+    }
+
+    /// Long single pieces of every kind, a byte at a time: the scans that resume and the
+    /// encodings that grow (first piece and last) give the one-shot answer after every push.
+    #[test]
+    fn long_pieces_byte_by_byte() {
+        let shapes = [
+            " ".repeat(700),
+            " \n".repeat(300),
+            "\n\n  ".repeat(150),
+            "ABCDEFGHIJ".repeat(60),
+            "abcdefghij".repeat(60),
+            "a".repeat(700),
+            "1234567890".repeat(60),
+            "!?.,;:-=+*".repeat(60),
+            "/\n".repeat(200),
+            "中文字符测试".repeat(30),
+            "ÀÉÎǅǅǆ".repeat(50),
+            "x \n ".repeat(100),
+            "<|endoftext".repeat(40),
+        ];
+        for name in ["r50k_base", "cl100k_base", "o200k_base"] {
+            let e = enc(name);
+            for text in &shapes {
+                let mut s = Stream::new(e.clone(), None);
+                let mut ids = Vec::new();
+                for (i, b) in text.bytes().enumerate() {
+                    let n = s.push_bytes(&[b], true, Some(&mut ids)).unwrap();
+                    if text.is_char_boundary(i + 1) {
+                        assert_eq!(n, e.count(&text[..i + 1]), "{name}: {:?}", &text[..i + 1]);
+                    }
+                }
+                s.finish(Some(&mut ids));
+                assert_eq!(ids, e.encode_ordinary(text), "{name}: {text:?}");
+            }
         }
     }
 

@@ -45,3 +45,18 @@ def test_console_script_is_installed() -> None:
     assert script.exists()
     done = subprocess.run([str(script), "count"], input=b"hello world", capture_output=True)
     assert done.returncode == 0 and int(done.stdout) == 2
+
+
+def test_counts_several_files_as_a_table() -> None:
+    files = [DATA_DIR / "en_GPL-3.txt", DATA_DIR / "zh_CN_git.txt"]
+    done = run("count", "--model", "gpt-4", *map(str, files))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode().splitlines()
+    assert len(lines) == len(files) + 1
+    expected = []
+    for line, path in zip(lines, files):
+        name, tokens, _, size, _ = line.rsplit(maxsplit=4)
+        data = path.read_bytes()
+        expected.append(len(tk("cl100k_base").encode_ordinary(data.decode("utf-8", "replace"))))
+        assert (name, int(tokens.replace(",", "")), int(size.replace(",", ""))) == (str(path), expected[-1], len(data))
+    assert lines[-1].split()[:2] == ["total", f"{sum(expected):,}"]

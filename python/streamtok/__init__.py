@@ -3,6 +3,8 @@
 This module is the public API; everything else is private.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from streamtok._encoding import (
     Encoding,
     encoding_for_model,
@@ -12,13 +14,49 @@ from streamtok._encoding import (
 from streamtok._models import MODEL_PREFIX_TO_ENCODING, MODEL_TO_ENCODING, encoding_name_for_model
 from streamtok._native import StreamCounter, StreamEncoder, __version__
 
+if TYPE_CHECKING:
+    from streamtok._chat import count_messages, count_tools
+    from streamtok._openai import ChoiceUsage, StreamUsage, TokenUsage, ToolCallUsage
+
+# The chat-usage helpers import json, dataclasses and re; loading them on first use keeps
+# `import streamtok` quick for the many programs that only count.
+_LAZY = {
+    "count_messages": "streamtok._chat",
+    "count_tools": "streamtok._chat",
+    "ChoiceUsage": "streamtok._openai",
+    "StreamUsage": "streamtok._openai",
+    "TokenUsage": "streamtok._openai",
+    "ToolCallUsage": "streamtok._openai",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'streamtok' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "MODEL_PREFIX_TO_ENCODING",
     "MODEL_TO_ENCODING",
+    "ChoiceUsage",
     "Encoding",
     "StreamCounter",
     "StreamEncoder",
+    "StreamUsage",
+    "TokenUsage",
+    "ToolCallUsage",
     "__version__",
+    "count_messages",
+    "count_tools",
     "encoding_for_model",
     "encoding_name_for_model",
     "get_encoding",

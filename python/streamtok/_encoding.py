@@ -29,6 +29,9 @@ class Encoding(_native.Encoding):
     2
     """
 
+    # What `from_tiktoken_file` read, so that a custom encoding pickles by content.
+    _source: tuple[bytes, str, dict[str, int]]
+
     @classmethod
     def from_tiktoken_file(
         cls,

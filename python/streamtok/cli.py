@@ -1,16 +1,24 @@
-"""The ``streamtok`` command: count the tokens of files or of standard input, as they stream."""
+"""The ``streamtok`` command: count the tokens of files or of standard input, as they stream.
+
+``streamtok count`` counts files (or standard input); ``streamtok tee`` copies standard input to
+standard output as it arrives and shows the running token count on standard error.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from collections.abc import Sequence
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from streamtok._encoding import encoding_for_model, get_encoding, list_encoding_names
 
 CHUNK = 1 << 16
+# How often the tee progress line is redrawn, in seconds.
+REDRAW = 0.1
 
 
 def _count_stream(source: BinaryIO, encoding_name: str) -> tuple[int, int]:
@@ -32,7 +40,69 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--model", "-m", help="model name, e.g. gpt-4o (default)")
     which.add_argument("--encoding", "-e", choices=list_encoding_names(), help="encoding name")
     count.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    tee = commands.add_parser(
+        "tee", help="copy standard input to standard output, counting tokens on standard error"
+    )
+    which = tee.add_mutually_exclusive_group()
+    which.add_argument("--model", "-m", help="model name, e.g. gpt-4o (default)")
+    which.add_argument("--encoding", "-e", choices=list_encoding_names(), help="encoding name")
     return parser
+
+
+def _status(tokens: int, size: int, seconds: float) -> str:
+    rate = tokens / seconds if seconds > 0 else 0.0
+    return f"{tokens:,} tokens  {size:,} bytes  {seconds:.1f} s  {rate:,.0f} tokens/s"
+
+
+def _tee(encoding_name: str) -> int:
+    """Copy standard input to standard output as it arrives, counting its tokens.
+
+    Reads whatever the pipe holds (no waiting for a full buffer) and flushes every read, so a
+    streaming command piped through keeps streaming. On a terminal, standard error shows a
+    progress line redrawn in place (unless standard output is that terminal too, where it would
+    overwrite the text); otherwise one summary line at the end. The rate runs from the first byte.
+    Returns 1 when the reader of standard output goes away (a broken pipe), 130 on Ctrl-C.
+    """
+    counter = get_encoding(encoding_name).stream()
+    out = sys.stdout.buffer
+    err = sys.stderr
+    live = err.isatty() and not out.isatty()
+    fd = sys.stdin.fileno()
+    start: float | None = None
+    last = 0.0
+    size = 0
+    status = 0
+    ended_line = True
+    try:
+        while chunk := os.read(fd, CHUNK):
+            out.write(chunk)
+            out.flush()
+            ended_line = chunk.endswith(b"\n")
+            size += len(chunk)
+            counter.push_bytes(chunk)
+            now = time.monotonic()
+            if start is None:
+                start = now
+            if live and now - last >= REDRAW:
+                err.write("\r" + _status(counter.count, size, now - start) + "\033[K")
+                err.flush()
+                last = now
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop copying, still report what was counted.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        status = 1
+    except KeyboardInterrupt:
+        status = 130
+    seconds = time.monotonic() - start if start is not None else 0.0
+    line = _status(counter.finish(), size, seconds) + f" ({encoding_name})"
+    if live:
+        err.write("\r" + line + "\033[K\n")
+    else:
+        # On a terminal that also shows the text, start the summary on a line of its own.
+        fresh = err.isatty() and out.isatty() and not ended_line
+        err.write(("\n" if fresh else "") + f"streamtok: {line}\n")
+    err.flush()
+    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,7 +116,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyError as e:
         print(f"streamtok: {e.args[0]}", file=sys.stderr)
         return 2
-    rows = []
+    if args.command == "tee":
+        return _tee(encoding_name)
+    rows: list[dict[str, Any]] = []
     try:
         if not args.files:
             tokens, size = _count_stream(sys.stdin.buffer, encoding_name)

@@ -1,7 +1,9 @@
 //! Scanner of cl100k_base:
 //! `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
 
-use super::{any, is_cr_lf, whitespace, NeedMore, Text};
+use super::{
+    any, is_cr_lf, whitespace, NeedMore, Text, SITE_LETTERS, SITE_OTHER, SITE_OTHER_NEWLINES, SITE_SPACE_LETTERS,
+};
 use crate::unicode::{folded_letter, CR_LF, LETTER, NUMBER, SPACE};
 
 /// Neither letter, number nor whitespace, from class bits.
@@ -19,7 +21,7 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
         }
     }
     if c0.is(LETTER) {
-        return t.run(0, any(LETTER));
+        return t.run(SITE_LETTERS, 0, any(LETTER));
     }
     if c0.is(NUMBER) {
         // `\p{N}{1,3}+`
@@ -36,7 +38,7 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     let c1 = if is_cr_lf(c0) { None } else { t.peek(c0.len)? };
     if let Some(c1) = c1 {
         if c1.is(LETTER) {
-            return t.run(c0.len, any(LETTER));
+            return t.run(SITE_SPACE_LETTERS, c0.len, any(LETTER));
         }
     }
     // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
@@ -46,8 +48,8 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
         _ => None,
     };
     if let Some(start) = start {
-        let end = t.run(start, is_other)?;
-        return t.run(end, any(CR_LF));
+        let end = t.run(SITE_OTHER, start, is_other)?;
+        return t.run(SITE_OTHER_NEWLINES, end, any(CR_LF));
     }
     whitespace(t, true, true)
 }

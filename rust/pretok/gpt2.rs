@@ -1,7 +1,7 @@
 //! Scanner of r50k_base / p50k_base / p50k_edit:
 //! `'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s`
 
-use super::{whitespace, NeedMore, Text};
+use super::{whitespace, NeedMore, Text, SITE_RUN};
 use crate::unicode::{LETTER, NUMBER, SPACE};
 
 /// Letter, number, whitespace or (0) anything else: the classes whose runs form pieces.
@@ -28,7 +28,7 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
         _ => (0, c0),
     };
     let k = kind(first.flags);
-    t.run(start, |f| kind(f) == k)
+    t.run(SITE_RUN, start, |f| kind(f) == k)
 }
 
 /// `'(?:[sdmt]|ll|ve|re)`, case-sensitive; `None` when it does not match.

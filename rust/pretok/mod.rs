@@ -12,6 +12,7 @@ mod o200k;
 
 use crate::error::{Error, Result};
 use crate::unicode::{decode_at, Ch, ASCII, CR_LF};
+use std::cell::Cell;
 
 /// The pattern families of tiktoken's encodings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -31,13 +32,62 @@ pub struct NeedMore;
 /// Outcome of a scanner read: a character, `None` at end of input, or `Err(NeedMore)`.
 pub(crate) type Peek = std::result::Result<Option<Ch>, NeedMore>;
 
+/// Where a scan of a growing piece stopped for more input, so that the next scan of the same
+/// piece resumes there instead of reading it all again.
+///
+/// A scanner reads the text from its start in order, and the text only grows, so when a scan
+/// reaches the same loop at the same start again it has taken the same path: the loop may jump
+/// to where it stopped, with the state it had there. This keeps rescans of a long open piece
+/// (a sentence of Chinese, a megabyte of spaces) in time proportional to what was added.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Resume {
+    /// The loop (a `SITE_` constant); 0: none.
+    site: u8,
+    /// Offset at which the loop started.
+    start: u32,
+    /// Offset the loop had reached.
+    reached: u32,
+    /// The rest of the loop's state.
+    state: [u32; 2],
+}
+
+// The loops that can resume; each call of `Text::run` names its own.
+pub(crate) const SITE_WHITESPACE: u8 = 1;
+pub(crate) const SITE_LOWER_WORD: u8 = 2;
+pub(crate) const SITE_LETTERS: u8 = 3;
+pub(crate) const SITE_SPACE_LETTERS: u8 = 4;
+pub(crate) const SITE_OTHER: u8 = 5;
+pub(crate) const SITE_OTHER_NEWLINES: u8 = 6;
+pub(crate) const SITE_RUN: u8 = 7;
+pub(crate) const SITE_LOWER_RUN: u8 = 8;
+pub(crate) const SITE_UPPER_RUN: u8 = 9;
+pub(crate) const SITE_UPPER_LOWER_RUN: u8 = 10;
+
 /// Buffered text from a piece boundary, and whether the input ends with it.
 pub(crate) struct Text<'a> {
     bytes: &'a [u8],
     eof: bool,
+    resume: Cell<Resume>,
 }
 
 impl Text<'_> {
+    /// The state saved by the loop `site` started at `start`, if it stopped for more input.
+    #[inline]
+    pub(crate) fn resumed(&self, site: u8, start: usize) -> Option<(usize, [u32; 2])> {
+        let r = self.resume.get();
+        (r.site == site && r.start as usize == start && r.reached as usize <= self.bytes.len())
+            .then_some((r.reached as usize, r.state))
+    }
+
+    /// Saves the state of the loop `site` started at `start` as it stops for more input.
+    #[inline]
+    pub(crate) fn stopped(&self, site: u8, start: usize, reached: usize, state: [u32; 2]) -> NeedMore {
+        if let (Ok(start), Ok(reached)) = (u32::try_from(start), u32::try_from(reached)) {
+            self.resume.set(Resume { site, start, reached, state });
+        }
+        NeedMore
+    }
+
     /// The character at byte offset `i`.
     #[inline]
     pub(crate) fn peek(&self, i: usize) -> Peek {
@@ -50,10 +100,17 @@ impl Text<'_> {
         }
     }
 
-    /// End of the run of characters whose class bits satisfy `pred`, from offset `i`.
+    /// End of the run of characters whose class bits satisfy `pred`, from offset `start`;
+    /// `site` names the call (see [`Resume`]).
     #[inline]
-    pub(crate) fn run(&self, mut i: usize, pred: impl Fn(u8) -> bool) -> std::result::Result<usize, NeedMore> {
+    pub(crate) fn run(
+        &self,
+        site: u8,
+        start: usize,
+        pred: impl Fn(u8) -> bool,
+    ) -> std::result::Result<usize, NeedMore> {
         let bytes = self.bytes;
+        let mut i = self.resumed(site, start).map_or(start, |r| r.0);
         loop {
             // ASCII needs no decoding: a tight loop over bytes covers most text.
             while let Some(&b) = bytes.get(i) {
@@ -65,9 +122,10 @@ impl Text<'_> {
                 }
                 i += 1;
             }
-            match self.peek(i)? {
-                Some(c) if pred(c.flags) => i += c.len,
-                _ => return Ok(i),
+            match self.peek(i) {
+                Ok(Some(c)) if pred(c.flags) => i += c.len,
+                Ok(_) => return Ok(i),
+                Err(NeedMore) => return Err(self.stopped(site, start, i, [0; 2])),
             }
         }
     }
@@ -98,15 +156,24 @@ impl Family {
     /// an answer.
     #[inline]
     pub fn next_piece(self, bytes: &[u8], eof: bool) -> Option<usize> {
+        self.next_piece_resuming(bytes, eof, &mut Resume::default())
+    }
+
+    /// [`Family::next_piece`] for a piece scanned before with less text: `resume` is what that
+    /// scan saved (or the default), and is updated. The caller keeps it only while the piece's
+    /// start and the text before the saved offset stay the same.
+    #[inline]
+    pub fn next_piece_resuming(self, bytes: &[u8], eof: bool, resume: &mut Resume) -> Option<usize> {
         if bytes.is_empty() {
             return if eof { Some(0) } else { None };
         }
-        let text = Text { bytes, eof };
+        let text = Text { bytes, eof, resume: Cell::new(*resume) };
         let found = match self {
             Family::Gpt2 => gpt2::piece(&text),
             Family::Cl100k => cl100k::piece(&text),
             Family::O200k => o200k::piece(&text),
         };
+        *resume = text.resume.get();
         found.ok()
     }
 
@@ -158,22 +225,22 @@ pub(crate) fn any(bits: u8) -> impl Fn(u8) -> bool {
 /// (`end_first`), o200k before.
 #[inline]
 pub(crate) fn whitespace(t: &Text, newline_ends: bool, end_first: bool) -> std::result::Result<usize, NeedMore> {
-    let mut i = 0;
-    let mut last = 0;
-    let mut after_newline = 0;
+    let (mut i, [mut last, mut after_newline]) = t.resumed(SITE_WHITESPACE, 0).unwrap_or((0, [0, 0]));
     let at_end = loop {
-        match t.peek(i)? {
-            Some(c) if c.is(crate::unicode::SPACE) => {
-                last = i;
+        match t.peek(i) {
+            Ok(Some(c)) if c.is(crate::unicode::SPACE) => {
+                last = i as u32;
                 i += c.len;
                 if is_cr_lf(c) {
-                    after_newline = i;
+                    after_newline = i as u32;
                 }
             }
-            Some(_) => break false,
-            None => break true,
+            Ok(Some(_)) => break false,
+            Ok(None) => break true,
+            Err(NeedMore) => return Err(t.stopped(SITE_WHITESPACE, 0, i, [last, after_newline])),
         }
     };
+    let (last, after_newline) = (last as usize, after_newline as usize);
     if end_first && at_end {
         return Ok(i);
     }

@@ -12,7 +12,10 @@
 //! to leaving it, and inside 1 from a long upper run to a shorter one; the scanner follows the
 //! same order of attempts, so a mark or title-case letter splits exactly where tiktoken splits.
 
-use super::{any, is_cr_lf, whitespace, NeedMore, Text};
+use super::{
+    any, is_cr_lf, whitespace, NeedMore, Text, SITE_LOWER_RUN, SITE_LOWER_WORD, SITE_OTHER, SITE_OTHER_NEWLINES,
+    SITE_UPPER_LOWER_RUN, SITE_UPPER_RUN,
+};
 use crate::unicode::{folded_letter, Ch, CR_LF, LETTER, LOWERISH, NUMBER, SLASH, SPACE, UPPERISH};
 
 /// `[^\r\n\p{L}\p{N}]`, the optional character in front of a word.
@@ -61,8 +64,8 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
         None
     };
     if let Some(start) = start {
-        let end = t.run(start, is_other)?;
-        return t.run(end, any(CR_LF | SLASH));
+        let end = t.run(SITE_OTHER, start, is_other)?;
+        return t.run(SITE_OTHER_NEWLINES, end, any(CR_LF | SLASH));
     }
     whitespace(t, true, false)
 }
@@ -70,18 +73,19 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
 /// `[upper]*[lower]+` from `start`: the upper run, backtracked to its last character that is
 /// also lower when what follows it is not lower.
 fn lower_word(t: &Text, start: usize) -> Result<Option<usize>, NeedMore> {
-    let mut i = start;
-    let mut after_last_lower = None;
+    // `after_last_lower` is 0 for none (a word cannot end at offset 0).
+    let (mut i, [mut after_last_lower, _]) = t.resumed(SITE_LOWER_WORD, start).unwrap_or((start, [0, 0]));
     loop {
-        match t.peek(i)? {
-            Some(c) if c.is(UPPERISH) => {
+        match t.peek(i) {
+            Ok(Some(c)) if c.is(UPPERISH) => {
                 i += c.len;
                 if c.is(LOWERISH) {
-                    after_last_lower = Some(i);
+                    after_last_lower = i as u32;
                 }
             }
-            Some(c) if c.is(LOWERISH) => return t.run(i, any(LOWERISH)).map(Some),
-            _ => return Ok(after_last_lower),
+            Ok(Some(c)) if c.is(LOWERISH) => return t.run(SITE_LOWER_RUN, i, any(LOWERISH)).map(Some),
+            Ok(_) => return Ok((after_last_lower > 0).then_some(after_last_lower as usize)),
+            Err(NeedMore) => return Err(t.stopped(SITE_LOWER_WORD, start, i, [after_last_lower, 0])),
         }
     }
 }
@@ -92,8 +96,8 @@ fn upper_word(t: &Text, start: usize) -> Result<Option<usize>, NeedMore> {
         Some(c) if c.is(UPPERISH) => {}
         _ => return Ok(None),
     }
-    let end = t.run(start, any(UPPERISH))?;
-    t.run(end, any(LOWERISH)).map(Some)
+    let end = t.run(SITE_UPPER_RUN, start, any(UPPERISH))?;
+    t.run(SITE_UPPER_LOWER_RUN, end, any(LOWERISH)).map(Some)
 }
 
 /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)?` after a word that ends at `end`.

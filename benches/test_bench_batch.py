@@ -1,0 +1,138 @@
+"""Batches on one and two threads: streamtok ``count_batch`` / ``encode_ordinary_batch`` /
+``encode_batch`` against tiktoken ``encode_ordinary_batch`` and the competitors' batch counts.
+
+The batch is the whole corpus cut into ~1 KB texts at line ends: ~1,000 texts, 1.6 MB. "corpus"
+keeps the files' order (languages in runs, as real batches often are); "shuffled" mixes them, so
+the two show whether splitting the batch into equal runs of texts leaves one thread idle.
+
+Wall-clock scaling needs two idle cores, which a shared machine may not have, so streamtok's
+two-thread benchmarks also record two figures measured in CPU time (per thread, so other
+processes do not skew them): ``serial_share``, the calling thread's own CPU time during the call
+(the work done holding the GIL: taking the texts, building the result) over the whole call's CPU
+time on one thread; and ``split_bound``, the best speedup the split into two equal runs of texts
+allows, from each run's CPU time on one thread.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import statistics
+import time
+
+import competitors
+import pytest
+from conftest import BENCH_ENCODINGS, CORPUS, corpus_text
+
+import streamtok
+import support
+
+THREADS = [1, 2]
+TEXT_CHARS = 1_000
+
+
+@functools.cache
+def batch(order: str) -> list[str]:
+    texts: list[str] = []
+    for path in CORPUS:
+        current = ""
+        for line in corpus_text(path).splitlines(keepends=True):
+            current += line
+            if len(current) >= TEXT_CHARS:
+                texts.append(current)
+                current = ""
+        if current:
+            texts.append(current)
+    if order == "shuffled":
+        random.Random(4).shuffle(texts)
+    return texts
+
+
+@functools.cache
+def expected(enc: str, order: str) -> list[int]:
+    return [len(ids) for ids in support.tk(enc).encode_ordinary_batch(batch(order), num_threads=2)]
+
+
+def _thread_cpu(call, rounds: int = 3) -> float:
+    """Median CPU time of the calling thread over ``call()``."""
+    times = []
+    for _ in range(rounds):
+        start = time.thread_time()
+        call()
+        times.append(time.thread_time() - start)
+    return statistics.median(times)
+
+
+def _cpu_figures(benchmark, call, texts: list[str]) -> None:
+    """``serial_share`` and ``split_bound`` of ``call(texts, num_threads=...)`` (see above)."""
+    one = _thread_cpu(lambda: call(texts, num_threads=1))
+    half = (len(texts) + 1) // 2  # as parallel_map splits: runs of ceil(n / threads) texts
+    a = _thread_cpu(lambda: call(texts[:half], num_threads=1))
+    b = _thread_cpu(lambda: call(texts[half:], num_threads=1))
+    benchmark.extra_info.update(serial_share=_thread_cpu(lambda: call(texts, num_threads=2)) / one,
+                                split_bound=(a + b) / max(a, b))
+
+
+def _label(benchmark, enc: str, order: str, impl: str, op: str, threads: int, counts) -> None:
+    texts = batch(order)
+    benchmark.group = f"batch {enc} {order}"
+    benchmark.extra_info.update(impl=impl, op=op, threads=threads, texts=len(texts),
+                                bytes=sum(len(t.encode()) for t in texts),
+                                exact=[int(c) for c in counts] == expected(enc, order))
+
+
+@pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("enc", BENCH_ENCODINGS)
+def test_tiktoken_encode_ordinary_batch(benchmark, enc, threads):
+    tk = support.tk(enc)
+    texts = batch("corpus")
+    _label(benchmark, enc, "corpus", "tiktoken", "encode_ordinary_batch", threads, expected(enc, "corpus"))
+    benchmark(tk.encode_ordinary_batch, texts, num_threads=threads)
+
+
+@pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("order", ["corpus", "shuffled"])
+@pytest.mark.parametrize("enc", BENCH_ENCODINGS)
+def test_streamtok_count_batch(benchmark, enc, order, threads):
+    st = streamtok.get_encoding(enc)
+    texts = batch(order)
+    _label(benchmark, enc, order, "streamtok", "count_batch", threads, st.count_batch(texts, num_threads=threads))
+    if threads == 2:
+        _cpu_figures(benchmark, st.count_batch, texts)
+    benchmark(st.count_batch, texts, num_threads=threads)
+
+
+@pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("enc", BENCH_ENCODINGS)
+def test_streamtok_encode_ordinary_batch(benchmark, enc, threads):
+    st = streamtok.get_encoding(enc)
+    texts = batch("corpus")
+    ids = st.encode_ordinary_batch(texts, num_threads=threads)
+    _label(benchmark, enc, "corpus", "streamtok", "encode_ordinary_batch", threads, map(len, ids))
+    if threads == 2:
+        _cpu_figures(benchmark, st.encode_ordinary_batch, texts)
+    benchmark(st.encode_ordinary_batch, texts, num_threads=threads)
+
+
+@pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("enc", BENCH_ENCODINGS)
+def test_streamtok_encode_batch(benchmark, enc, threads):
+    st = streamtok.get_encoding(enc)
+    texts = batch("corpus")
+    ids = st.encode_batch(texts, num_threads=threads)
+    _label(benchmark, enc, "corpus", "streamtok", "encode_batch", threads, map(len, ids))
+    if threads == 2:
+        _cpu_figures(benchmark, st.encode_batch, texts)
+    benchmark(st.encode_batch, texts, num_threads=threads)
+
+
+@pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("competitor", competitors.NAMES)
+@pytest.mark.parametrize("enc", BENCH_ENCODINGS)
+def test_competitor_count_batch(benchmark, enc, competitor, threads):
+    other = competitors.load(competitor, enc)
+    if other.count_batch is None:
+        pytest.skip(f"{competitor} has no batch count with a thread count")
+    texts = batch("corpus")
+    _label(benchmark, enc, "corpus", competitor, "count_batch", threads, other.count_batch(texts, threads))
+    benchmark(other.count_batch, texts, threads)

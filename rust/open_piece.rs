@@ -1,0 +1,152 @@
+//! The BPE of a piece that grows at its end, kept up to date in time proportional to the growth.
+//!
+//! A stream's last piece keeps growing while text arrives (a sentence of Chinese is one piece);
+//! encoding it again after every delta would cost its whole length each time. Two properties of
+//! tiktoken's merges let the encoding be extended instead:
+//!
+//! - Locality: where the encoding of a text has a token boundary, the encoding is the encoding of
+//!   the text before the boundary followed by that of the text after it (no merge crossed it, and
+//!   each side's merges were, step by step, the lowest ranked on that side).
+//! - Pairs: tokens whose every adjacent pair `(a, b)` encodes as itself (`encode(a ++ b) == [a, b]`)
+//!   are the encoding of their bytes; so two encodings joined at a boundary are the encoding of the
+//!   whole when the one pair across the boundary is such a pair. (Conversely, by locality, the
+//!   adjacent tokens of any encoding are such pairs.)
+//!
+//! So after a delta the tokens up to a boundary a few tokens back are kept, the rest is encoded
+//! again, and the pair across the boundary is checked; if the check fails, the boundary moves
+//! further back (in the end to the start of the piece, which needs no check).
+
+use crate::bpe;
+use crate::vocab::{Rank, Vocab};
+
+/// The encoding of one growing piece of a stream's tail.
+#[derive(Clone, Default)]
+pub struct OpenPiece {
+    /// Where the piece starts in the tail.
+    start: usize,
+    /// `(end, rank)` of each token of the piece's bytes so far, ends counted from `start`.
+    tokens: Vec<(u32, Rank)>,
+    /// Tokens of the re-encoded end (kept to reuse its allocation).
+    scratch: Vec<(u32, Rank)>,
+}
+
+impl OpenPiece {
+    /// Bytes of the piece encoded so far.
+    pub fn len(&self) -> usize {
+        self.tokens.last().map_or(0, |t| t.0 as usize)
+    }
+
+    /// Whether nothing is encoded.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// Where the piece starts in the tail.
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
+    /// Number of tokens.
+    pub fn count(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// The tokens' ids.
+    pub fn ranks(&self) -> impl Iterator<Item = Rank> + '_ {
+        self.tokens.iter().map(|t| t.1)
+    }
+
+    /// Forgets the piece.
+    pub fn clear(&mut self) {
+        self.tokens.clear();
+        self.start = 0;
+        if self.tokens.capacity() > 256 {
+            self.tokens = Vec::new();
+            self.scratch = Vec::new();
+        }
+    }
+
+    /// The tail lost its first `n` bytes.
+    pub fn shift(&mut self, n: usize) {
+        if self.start >= n {
+            self.start -= n;
+        } else {
+            self.clear();
+        }
+    }
+
+    /// Memory held beyond the struct itself.
+    pub fn heap_bytes(&self) -> usize {
+        (self.tokens.capacity() + self.scratch.capacity()) * std::mem::size_of::<(u32, Rank)>()
+    }
+
+    /// Brings the encoding up to the piece `tail[start..end]` and returns its number of tokens.
+    /// The tail's bytes before `start + len()` must not have changed since the last call (only
+    /// appends, and [`OpenPiece::shift`] for a drained front).
+    pub fn update(&mut self, vocab: &Vocab, tail: &[u8], start: usize, end: usize) -> usize {
+        let n = end - start;
+        if self.start != start || self.len() > n {
+            self.tokens.clear();
+            self.start = start;
+        }
+        if self.len() == n {
+            return self.tokens.len();
+        }
+        let piece = &tail[start..];
+        let k = self.tokens.len();
+        let mut back = 1;
+        loop {
+            let keep = k.saturating_sub(back);
+            let from = if keep == 0 { 0 } else { self.tokens[keep - 1].0 as usize };
+            self.scratch.clear();
+            bpe::encode_spans(vocab, piece, from, n, &mut self.scratch);
+            // Adjacent tokens of an encoding are a pair (by locality, twice): when the token
+            // after the boundary is the one that followed it before, the check is done.
+            if keep == 0
+                || self.tokens[keep] == self.scratch[0]
+                || bpe::is_pair(vocab, self.tokens[keep - 1].1, self.scratch[0].1)
+            {
+                self.tokens.truncate(keep);
+                self.tokens.extend_from_slice(&self.scratch);
+                return self.tokens.len();
+            }
+            back *= 4;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocab::Spec;
+
+    /// Growing a piece a few bytes at a time gives the one-shot encoding at every step.
+    #[test]
+    fn growing_pieces_encode_as_one_shot() {
+        let spec = Spec::builtin("o200k_base").unwrap();
+        let vocab = &*spec.vocab;
+        let texts = [
+            "这是一个用于测试的中文句子它没有空格所以整句是一个片段",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "                                                                       ",
+            "Supercalifragilisticexpialidociousantidisestablishmentarianism",
+            "ааааббббввввггггддддеееежжжжззззииииййййккккллллммммнннн",
+            "=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-",
+        ];
+        for text in texts {
+            let bytes = text.as_bytes();
+            for step in [1, 2, 3, 5, 8] {
+                let mut open = OpenPiece::default();
+                let mut end = 0;
+                while end < bytes.len() {
+                    end = (end + step).min(bytes.len());
+                    let n = open.update(vocab, bytes, 0, end);
+                    let mut expected = Vec::new();
+                    bpe::encode_piece(vocab, &bytes[..end], &mut expected);
+                    assert_eq!(open.ranks().collect::<Vec<_>>(), expected, "{text:?} to {end} by {step}");
+                    assert_eq!(n, expected.len());
+                }
+            }
+        }
+    }
+}
