@@ -1,7 +1,7 @@
-//! Byte-pair merging on vocabularies and pieces that the fuzzer makes: the core's merges (the
-//! rescanning one for short pieces, the heap for long ones, with and without the rank cache)
-//! give the tokens of tiktoken's own algorithm, transcribed below as the reference, and decode
-//! back to the piece. Arbitrary bytes given to the `.tiktoken` parser are an error, never a panic.
+//! Byte-pair merging on vocabularies and pieces that the fuzzer makes: the core's merges (short
+//! and long pieces, alone or inside a longer text, with and without the rank cache) give the
+//! tokens of tiktoken's own algorithm (fuzz_targets/reference.rs), and decode back to the
+//! piece. Arbitrary bytes given to the `.tiktoken` parser are an error, never a panic.
 
 #![no_main]
 
@@ -59,12 +59,24 @@ fuzz_target!(|data: &[u8]| {
     bpe::encode_piece(&vocab, &piece, &mut got);
     assert_eq!(got, expected, "encode_piece of {piece:?}");
     assert_eq!(bpe::count_piece(&vocab, &piece), expected.len(), "count_piece of {piece:?}");
+    // The same piece inside a longer text: the merges may load bytes past its end, never use them.
+    let pad = usize::from(config >> 4);
+    let text: Vec<u8> = [&piece[..pad.min(piece.len())], &piece, &piece[..]].concat();
+    let (start, end) = (pad.min(piece.len()), pad.min(piece.len()) + piece.len());
+    let mut inside = Vec::new();
+    bpe::encode_piece_at(&vocab, &text, start, end, &mut inside);
+    assert_eq!(inside, expected, "encode_piece_at of {piece:?} in {text:?}");
+    assert_eq!(bpe::count_piece_at(&vocab, &text, start, end), expected.len());
+    let mut spans = Vec::new();
+    bpe::encode_spans(&vocab, &text, start, end, &mut spans);
+    assert_eq!(spans.iter().map(|s| s.1).collect::<Vec<_>>(), expected, "encode_spans of {piece:?}");
+    assert_eq!(spans.last().map(|s| s.0 as usize), Some(end));
     if vocab.rank(&piece).is_none() {
         let mut cache = RankCache::new(&vocab);
         let mut cached = Vec::new();
-        bpe::encode_merged(&mut cache, &piece, &mut cached);
+        bpe::encode_merged(&mut cache, &text, start, end, &mut cached);
         assert_eq!(cached, expected, "encode_merged through the rank cache of {piece:?}");
-        assert_eq!(bpe::count_merged(&mut cache, &piece), expected.len());
+        assert_eq!(bpe::count_merged(&mut cache, &text, start, end), expected.len());
     }
     let decoded: Vec<u8> = got.iter().flat_map(|&r| vocab.bytes_of(r).expect("a token").to_vec()).collect();
     assert_eq!(decoded, piece);
