@@ -24,6 +24,9 @@ pub enum Error {
     /// A stream got more input after `finish`.
     #[error("the stream is finished; reset() it to start a new one")]
     Finished,
+    /// A saved stream state that no stream could have been in.
+    #[error("invalid saved stream state: {0}")]
+    InvalidSnapshot(&'static str),
     /// Bytes that are not UTF-8, pushed with strict error handling.
     #[error("invalid utf-8 at byte {offset}: {reason}")]
     InvalidUtf8 { offset: usize, reason: &'static str },

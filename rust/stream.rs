@@ -243,6 +243,17 @@ impl Stream {
         if snapshot.held.is_some_and(|h| !(0xd800..0xdc00).contains(&h)) {
             return Err(Error::InvalidUtf8 { offset: 0, reason: "saved surrogate is not a high surrogate" });
         }
+        if !snapshot.carry.is_empty() && snapshot.held.is_some() {
+            return Err(Error::InvalidSnapshot("a partial character and a held surrogate at once"));
+        }
+        // No stream counts more tokens than it could have been given bytes; the bound keeps
+        // `committed + tail_count` and later additions far from overflow.
+        if snapshot.committed > isize::MAX as usize {
+            return Err(Error::InvalidSnapshot("token count out of range"));
+        }
+        if snapshot.finished && (!snapshot.tail.is_empty() || !snapshot.carry.is_empty() || snapshot.held.is_some()) {
+            return Err(Error::InvalidSnapshot("a finished stream has no open text"));
+        }
         stream.carry = probe;
         stream.held = snapshot.held;
         stream.tail = snapshot.tail;
@@ -528,6 +539,26 @@ mod tests {
         assert_eq!(a.finish(None), b.finish(None));
         let bad = Snapshot { carry: b"\xff".to_vec(), held: None, tail: String::new(), committed: 0, finished: false };
         assert!(Stream::restore(e, None, bad).is_err());
+    }
+
+    #[test]
+    fn a_snapshot_no_stream_could_take_is_refused() {
+        // Found by the panic audit: a huge saved count overflowed `count()` (a panic in debug
+        // builds, a wrong count in release), and a finished stream with open text had
+        // stable_count != count.
+        let e = enc("o200k_base");
+        let ok = Snapshot { carry: vec![], held: None, tail: "ab".to_string(), committed: 3, finished: false };
+        let cases = [
+            Snapshot { committed: usize::MAX, ..ok.clone() },
+            Snapshot { committed: isize::MAX as usize + 1, ..ok.clone() },
+            Snapshot { finished: true, ..ok.clone() },
+            Snapshot { carry: b"\xe4".to_vec(), held: Some(0xd83d), ..ok.clone() },
+        ];
+        for bad in cases {
+            assert!(matches!(Stream::restore(e.clone(), None, bad), Err(Error::InvalidSnapshot(_))));
+        }
+        let mut s = Stream::restore(e.clone(), None, ok).unwrap();
+        assert_eq!(s.push_str("c", None).unwrap(), 3 + e.count("abc"));
     }
 
     #[test]

@@ -18,6 +18,7 @@ impl From<Error> for PyErr {
             | Error::MalformedVocab { .. }
             | Error::InvalidSpecial(..)
             | Error::Finished
+            | Error::InvalidSnapshot(_)
             | Error::InvalidUtf8 { .. } => PyValueError::new_err(message),
         }
     }

@@ -1,0 +1,73 @@
+"""Adversarial inputs: one giant piece of each pattern alternative, alternating classes and long
+special-token look-alikes, at 0.1 / 0.3 / 1 MB, counted in one shot and streamed in 1 KB deltas
+(the look-alikes also with every special token allowed). Linear cost shows as the same time per
+MB at every size; ``extra_info["MB"]`` gives the size.
+
+    pytest benches/test_bench_adversarial.py --benchmark-only --benchmark-group-by=group
+
+tiktoken is not in these groups: its merge loop is quadratic in the length of a piece, so a
+megabyte-long piece takes it minutes. tests/test_adversarial.py checks exactness on the same shapes.
+"""
+
+from __future__ import annotations
+
+import pytest
+from adversarial import SHAPES
+
+import streamtok
+
+ENCODING = "o200k_base"
+SIZES = [100_000, 300_000, 1_000_000]
+DELTA = 1024
+
+
+@pytest.fixture(params=[(s, n) for s in SHAPES for n in SIZES], ids=lambda p: f"{p[0]}-{p[1] // 1000}k")
+def case(request):
+    shape, size = request.param
+    return shape, size, SHAPES[shape](size)
+
+
+LOOKALIKES = [s for s in SHAPES if "endoftext" in s]
+
+
+@pytest.fixture(params=[(s, n) for s in LOOKALIKES for n in SIZES], ids=lambda p: f"{p[0]}-{p[1] // 1000}k")
+def lookalike(request):
+    shape, size = request.param
+    return shape, size, SHAPES[shape](size)
+
+
+def _stream(enc: streamtok.Encoding, text: str, allowed: object) -> int:
+    counter = enc.stream(allowed_special=allowed)
+    push = counter.push
+    for i in range(0, len(text), DELTA):
+        push(text[i : i + DELTA])
+    return counter.finish()
+
+
+def test_streamtok_count(benchmark, case):
+    shape, size, text = case
+    benchmark.group = f"adversarial {ENCODING} {shape} count"
+    benchmark.extra_info["MB"] = len(text.encode()) / 1e6
+    benchmark(streamtok.get_encoding(ENCODING).count, text)
+
+
+def test_streamtok_stream_1k_deltas(benchmark, case):
+    shape, size, text = case
+    benchmark.group = f"adversarial {ENCODING} {shape} stream"
+    benchmark.extra_info["MB"] = len(text.encode()) / 1e6
+    enc = streamtok.get_encoding(ENCODING)
+    # One round: a superlinear stream at 1 MB would otherwise take many minutes per shape.
+    n = benchmark.pedantic(_stream, args=(enc, text, frozenset()), rounds=1, iterations=1)
+    assert n == enc.count(text)
+
+
+def test_streamtok_stream_1k_deltas_specials_allowed(benchmark, lookalike):
+    # Only the look-alikes: with special tokens allowed, a giant open piece of the other shapes
+    # is recounted whole on every push (measured once: about 15 s/MB at 0.1 MB and 130 s/MB at
+    # 0.3 MB for letters), too slow to keep in the suite until that path is linear.
+    shape, size, text = lookalike
+    benchmark.group = f"adversarial {ENCODING} {shape} stream-specials"
+    benchmark.extra_info["MB"] = len(text.encode()) / 1e6
+    enc = streamtok.get_encoding(ENCODING)
+    n = benchmark.pedantic(_stream, args=(enc, text, "all"), rounds=1, iterations=1)
+    assert n == len(enc.encode(text, allowed_special="all"))
