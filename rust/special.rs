@@ -73,7 +73,16 @@ impl SpecialMatcher {
     /// bytes a stream must hold back because the next delta may complete a token.
     pub fn pending_prefix(&self, text: &[u8]) -> usize {
         let max = self.longest.saturating_sub(1).min(text.len());
-        (1..=max).rev().find(|&k| self.prefixes.contains(&text[text.len() - k..])).unwrap_or(0)
+        // A prefix of a special token starts with a first byte of one: most suffixes need no lookup.
+        (1..=max)
+            .rev()
+            .find(|&k| self.first[text[text.len() - k] as usize] && self.prefixes.contains(&text[text.len() - k..]))
+            .unwrap_or(0)
+    }
+
+    /// Byte length of the longest special token.
+    pub fn longest(&self) -> usize {
+        self.longest
     }
 }
 

@@ -46,6 +46,9 @@ pub struct Stream {
     tail_count: usize,
     /// Where the scan of the tail's first piece stopped for more input.
     resume: Resume,
+    /// Offset in the tail before which no special token can start (searched already, and no
+    /// byte after has changed), so that a push searches only near its delta.
+    special_from: usize,
     /// The encodings of the tail's first and last pieces as if the input ended, kept as they
     /// grow (either may be the long one); when a piece becomes final unchanged, as it usually
     /// does, its tokens are known already.
@@ -66,6 +69,7 @@ impl Stream {
             committed: 0,
             tail_count: 0,
             resume: Resume::default(),
+            special_from: 0,
             open: Default::default(),
             finished: false,
         }
@@ -271,6 +275,7 @@ impl Stream {
         self.committed = 0;
         self.tail_count = 0;
         self.resume = Resume::default();
+        self.special_from = 0;
         self.open.iter_mut().for_each(OpenPiece::clear);
         self.finished = false;
     }
@@ -284,12 +289,13 @@ impl Stream {
         let mut pos = 0;
         // Valid for the piece at `pos` only.
         let mut resume = self.resume;
+        let search_from = self.special_from;
         loop {
             // The ordinary text runs to the next special token, or to a suffix that the next
             // delta may complete into one; only a special token ends it for sure.
             let (end, special) = match self.specials.as_deref() {
                 None => (bytes.len(), None),
-                Some(m) => match m.find(bytes, pos) {
+                Some(m) => match m.find(bytes, pos.max(search_from)) {
                     Some((s, e, rank)) => (s, Some((e, rank))),
                     None => (bytes.len() - m.pending_prefix(&bytes[pos..]), None),
                 },
@@ -326,14 +332,17 @@ impl Stream {
         self.tail.drain(..pos);
         self.open.iter_mut().for_each(|o| o.shift(pos));
         self.resume = resume;
+        // A special token that starts further back would have been found (or ends past the tail).
+        self.special_from = self.specials.as_ref().map_or(0, |m| self.tail.len().saturating_sub(m.longest() - 1));
         if self.tail.capacity() > 512 && self.tail.capacity() > 4 * self.tail.len() {
             // After a large delta, give the memory back: a stream keeps only its open tail.
             self.tail.shrink_to(2 * self.tail.len());
         }
         self.tail_count = match (&self.specials, self.held) {
             (_, Some(_)) => self.count_tail(&(self.tail.clone() + "\u{fffd}")),
-            (Some(_), None) => self.count_tail(&self.tail),
-            (None, None) => self.count_open_tail(),
+            // The tail holds no whole special token (each one found went out with the text
+            // before it), so as if the input ended it is all ordinary text.
+            (_, None) => self.count_open_tail(),
         };
     }
 
