@@ -19,6 +19,9 @@ fn is_other(f: u8) -> bool {
 /// stream resumes the full scanner's loop instead of reading the word again).
 #[inline]
 fn ascii_word(b: &[u8]) -> Option<usize> {
+    // Only the first FAST_END bytes: a long run is the resumable loops' work.
+    let whole = b.len();
+    let b = &b[..whole.min(FAST_END)];
     let c0 = *b.first()?;
     if c0 >= 0x80 || c0 == b'\'' {
         return None;
@@ -30,7 +33,7 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
     }
     match b.get(i) {
         Some(&c) if i > start && c < 0x80 => Some(i),
-        None if i > start && b.len() <= FAST_END => Some(i),
+        None if i > start && whole <= FAST_END => Some(i),
         _ => None,
     }
 }

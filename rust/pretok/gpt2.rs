@@ -15,6 +15,9 @@ fn kind(flags: u8) -> u8 {
 /// of a long buffer (where a stream resumes the full scanner's loop instead of reading it again).
 #[inline]
 fn ascii_word(b: &[u8]) -> Option<usize> {
+    // Only the first FAST_END bytes: a long run is the resumable loops' work.
+    let whole = b.len();
+    let b = &b[..whole.min(FAST_END)];
     let start = usize::from(*b.first()? == b' ');
     let mut i = start;
     while b.get(i).is_some_and(u8::is_ascii_alphabetic) {
@@ -22,7 +25,7 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
     }
     match b.get(i) {
         Some(&c) if i > start && c < 0x80 => Some(i),
-        None if i > start && b.len() <= FAST_END => Some(i),
+        None if i > start && whole <= FAST_END => Some(i),
         _ => None,
     }
 }

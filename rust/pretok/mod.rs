@@ -64,8 +64,7 @@ pub(crate) const SITE_OTHER: u8 = 5;
 pub(crate) const SITE_OTHER_NEWLINES: u8 = 6;
 pub(crate) const SITE_RUN: u8 = 7;
 pub(crate) const SITE_LOWER_RUN: u8 = 8;
-pub(crate) const SITE_UPPER_RUN: u8 = 9;
-pub(crate) const SITE_UPPER_LOWER_RUN: u8 = 10;
+pub(crate) const SITE_UPPER_LOWER_RUN: u8 = 9;
 
 /// Buffered text from a piece boundary, and whether the input ends with it.
 pub(crate) struct Text<'a> {

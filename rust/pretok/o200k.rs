@@ -14,7 +14,7 @@
 
 use super::{
     any, is_cr_lf, whitespace, NeedMore, Text, FAST_END, SITE_LOWER_RUN, SITE_LOWER_WORD, SITE_OTHER,
-    SITE_OTHER_NEWLINES, SITE_UPPER_LOWER_RUN, SITE_UPPER_RUN,
+    SITE_OTHER_NEWLINES, SITE_UPPER_LOWER_RUN,
 };
 use crate::unicode::{folded_letter, Ch, CR_LF, LETTER, LOWERISH, NUMBER, SLASH, SPACE, UPPERISH};
 
@@ -30,6 +30,9 @@ fn is_prefix(c: Ch) -> bool {
 /// (where a stream resumes the full scanner's loop instead of reading the word again).
 #[inline]
 fn ascii_word(b: &[u8]) -> Option<usize> {
+    // Only the first FAST_END bytes: a long run is the resumable loops' work.
+    let whole = b.len();
+    let b = &b[..whole.min(FAST_END)];
     let c0 = *b.first()?;
     let mut i = usize::from(c0 < 0x80 && !c0.is_ascii_alphanumeric() && c0 != b'\r' && c0 != b'\n');
     while b.get(i).is_some_and(u8::is_ascii_uppercase) {
@@ -41,7 +44,7 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
     }
     match b.get(i) {
         Some(&c) if i > lower && c < 0x80 && c != b'\'' => Some(i),
-        None if i > lower && b.len() <= FAST_END => Some(i),
+        None if i > lower && whole <= FAST_END => Some(i),
         _ => None,
     }
 }
@@ -56,13 +59,17 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     let word_can_start = c0.is(LETTER | UPPERISH | LOWERISH) || is_prefix(c0);
     if word_can_start {
         let starts = [if is_prefix(c0) { Some(c0.len) } else { None }, Some(0)];
-        for start in starts.into_iter().flatten() {
-            if let Some(end) = lower_word(t, start)? {
-                return contraction(t, end);
+        // Where each start's upper run ends, as the failed `lower_word` found it.
+        let mut upper_ends = [None, None];
+        for (k, start) in starts.into_iter().enumerate() {
+            let Some(start) = start else { continue };
+            match lower_word(t, start)? {
+                Ok(end) => return contraction(t, end),
+                Err(upper_end) => upper_ends[k] = Some((start, upper_end)),
             }
         }
-        for start in starts.into_iter().flatten() {
-            if let Some(end) = upper_word(t, start)? {
+        for (start, upper_end) in upper_ends.into_iter().flatten() {
+            if let Some(end) = upper_word(t, start, upper_end)? {
                 return contraction(t, end);
             }
         }
@@ -97,8 +104,8 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
 }
 
 /// `[upper]*[lower]+` from `start`: the upper run, backtracked to its last character that is
-/// also lower when what follows it is not lower.
-fn lower_word(t: &Text, start: usize) -> Result<Option<usize>, NeedMore> {
+/// also lower when what follows it is not lower. Without a match, the end of the upper run.
+fn lower_word(t: &Text, start: usize) -> Result<Result<usize, usize>, NeedMore> {
     // `after_last_lower` is 0 for none (a word cannot end at offset 0).
     let (mut i, [mut after_last_lower, _]) = t.resumed(SITE_LOWER_WORD, start).unwrap_or((start, [0, 0]));
     loop {
@@ -109,21 +116,19 @@ fn lower_word(t: &Text, start: usize) -> Result<Option<usize>, NeedMore> {
                     after_last_lower = i as u32;
                 }
             }
-            Ok(Some(c)) if c.is(LOWERISH) => return t.run(SITE_LOWER_RUN, i, any(LOWERISH)).map(Some),
-            Ok(_) => return Ok((after_last_lower > 0).then_some(after_last_lower as usize)),
+            Ok(Some(c)) if c.is(LOWERISH) => return t.run(SITE_LOWER_RUN, i, any(LOWERISH)).map(Ok),
+            Ok(_) => return Ok(if after_last_lower > 0 { Ok(after_last_lower as usize) } else { Err(i) }),
             Err(NeedMore) => return Err(t.stopped(SITE_LOWER_WORD, start, i, [after_last_lower, 0])),
         }
     }
 }
 
-/// `[upper]+[lower]*` from `start`.
-fn upper_word(t: &Text, start: usize) -> Result<Option<usize>, NeedMore> {
-    match t.peek(start)? {
-        Some(c) if c.is(UPPERISH) => {}
-        _ => return Ok(None),
+/// `[upper]+[lower]*` from `start`, whose upper run ends at `upper_end`.
+fn upper_word(t: &Text, start: usize, upper_end: usize) -> Result<Option<usize>, NeedMore> {
+    if upper_end == start {
+        return Ok(None);
     }
-    let end = t.run(SITE_UPPER_RUN, start, any(UPPERISH))?;
-    t.run(SITE_UPPER_LOWER_RUN, end, any(LOWERISH)).map(Some)
+    t.run(SITE_UPPER_LOWER_RUN, upper_end, any(LOWERISH)).map(Some)
 }
 
 /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)?` after a word that ends at `end`.
