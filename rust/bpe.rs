@@ -114,29 +114,10 @@ pub fn encode_spans(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize
     merge(&mut vocab, piece, end - start, |vocab, s, e| out.push(((start + e) as u32, piece.rank(vocab, s, e))));
 }
 
-/// Whether the BPE of the bytes of `a` followed by those of `b` is `[a, b]`: then a sequence
-/// of tokens whose every adjacent pair is one is the BPE of its bytes (the tokens `a` and `b`
-/// must exist).
-pub fn is_pair(vocab: &Vocab, a: Rank, b: Rank) -> bool {
-    let (Some(x), Some(y)) = (vocab.bytes_of(a), vocab.bytes_of(b)) else { return false };
-    let n = x.len() + y.len();
-    let split = |joined: &[u8]| {
-        let mut first_end = 0;
-        let parts = merge(&mut &*vocab, Span { text: joined, base: 0 }, n, |_, s, e| {
-            if s == 0 {
-                first_end = e;
-            }
-        });
-        parts == 2 && first_end == x.len()
-    };
-    if n <= SMALL {
-        let mut buf = [0u8; SMALL + 16];
-        buf[..x.len()].copy_from_slice(x);
-        buf[x.len()..n].copy_from_slice(y);
-        split(&buf)
-    } else {
-        split(&[x, y].concat())
-    }
+/// Whether the merges of `text[start..end]` end as the two tokens `start..mid` and `mid..end`:
+/// a sequence of tokens whose every adjacent pair does so is the encoding of its bytes.
+pub fn splits_at(mut vocab: impl Ranks, text: &[u8], start: usize, mid: usize, end: usize) -> bool {
+    is_split(&mut vocab, Span { text, base: start }, mid - start, end - start)
 }
 
 /// A piece: the `n` bytes of `text` from `base` (the text around it makes keys one load).

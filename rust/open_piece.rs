@@ -102,9 +102,11 @@ impl OpenPiece {
             bpe::encode_spans(vocab, piece, from, n, &mut self.scratch);
             // Adjacent tokens of an encoding are a pair (by locality, twice): when the token
             // after the boundary is the one that followed it before, the check is done.
+            // The pair across the boundary lies in the tail already: tokens[keep - 1] then scratch[0].
+            let before = if keep >= 2 { self.tokens[keep - 2].0 as usize } else { 0 };
             if keep == 0
                 || self.tokens[keep] == self.scratch[0]
-                || bpe::is_pair(vocab, self.tokens[keep - 1].1, self.scratch[0].1)
+                || bpe::splits_at(vocab, tail, start + before, start + from, start + self.scratch[0].0 as usize)
             {
                 self.tokens.truncate(keep);
                 self.tokens.extend_from_slice(&self.scratch);
