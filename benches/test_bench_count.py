@@ -45,6 +45,15 @@ def test_streamtok_count(benchmark, case):
     benchmark(st.count, text)
 
 
+def test_streamtok_count_cold(benchmark, case):
+    """``count`` with its piece caches emptied before every call: the first count of a text
+    that shares no piece with anything counted before."""
+    enc, _, text = case
+    st = streamtok.get_encoding(enc)
+    _label(benchmark, case, "streamtok", "count_cold", st.count(text) == len(support.tk(enc).encode_ordinary(text)))
+    benchmark.pedantic(st.count, args=(text,), setup=st._clear_caches, rounds=30, warmup_rounds=2)
+
+
 def test_streamtok_encode_ordinary(benchmark, case):
     enc, _, text = case
     st = streamtok.get_encoding(enc)

@@ -4,7 +4,9 @@ use crate::bpe;
 use crate::bpe::Ranks;
 use crate::error::{Error, Result};
 use crate::memo::{PieceMemo, RankCache, MEMO_MIN_BYTES};
+use crate::piece_cache::{Key, PieceCaches};
 use crate::pretok::Family;
+use crate::scratch::{Scratch, ScratchPool};
 use crate::special::SpecialMatcher;
 use crate::vocab::{Rank, Spec, Vocab, BUILTIN_NAMES};
 use std::collections::HashMap;
@@ -18,6 +20,47 @@ pub struct Encoding {
     specials: Vec<(String, Rank)>,
     special_bytes: HashMap<Rank, Box<[u8]>>,
     all_specials: Arc<SpecialMatcher>,
+    /// Caches that one-shot calls keep warm for the next (see [`crate::scratch`]).
+    scratch: ScratchPool,
+}
+
+/// Where `piece`, a slice of `bytes`, starts in it.
+#[inline(always)]
+fn offset(bytes: &[u8], piece: &[u8]) -> usize {
+    piece.as_ptr() as usize - bytes.as_ptr() as usize
+}
+
+/// Calls `f(caches, start, len, key)` for every piece of `text`, `key` the piece's key in the
+/// piece caches. The next piece is scanned, and its cache entry prefetched, before `f` sees the
+/// current one, so that the scanner's work hides the wait for memory.
+#[inline(always)]
+fn each_piece(
+    family: Family,
+    text: &str,
+    caches: &mut PieceCaches,
+    mut f: impl FnMut(&mut PieceCaches, usize, usize, Key),
+) {
+    let bytes = text.as_bytes();
+    let mut pieces = family.pieces(text);
+    let look = |caches: &PieceCaches, piece: &[u8]| {
+        let (start, len) = (offset(bytes, piece), piece.len());
+        let key = PieceCaches::key(bytes, start, len);
+        caches.prefetch(key);
+        (start, len, key)
+    };
+    let Some(first) = pieces.next() else { return };
+    let mut current = look(caches, first);
+    for piece in pieces {
+        let next = look(caches, piece);
+        f(caches, current.0, current.1, current.2);
+        current = next;
+    }
+    f(caches, current.0, current.1, current.2);
+}
+
+/// A memo of merged pieces too long for the piece cache, for a text long enough to repeat them.
+fn long_piece_memo(text: &str) -> Option<PieceMemo> {
+    (text.len() >= MEMO_MIN_BYTES).then(PieceMemo::default)
 }
 
 impl Encoding {
@@ -38,6 +81,7 @@ impl Encoding {
             specials: spec.specials,
             special_bytes,
             all_specials,
+            scratch: ScratchPool::default(),
         })
     }
 
@@ -101,62 +145,74 @@ impl Encoding {
 
     /// Appends the tokens of `text`, all of it ordinary text, to `out`.
     pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
-        let vocab = &*self.vocab;
-        let bytes = text.as_bytes();
-        let offset = |piece: &[u8]| piece.as_ptr() as usize - bytes.as_ptr() as usize;
-        if text.len() < MEMO_MIN_BYTES {
-            for piece in self.family.pieces(text) {
-                let start = offset(piece);
-                bpe::encode_piece_at(vocab, bytes, start, start + piece.len(), out);
-            }
-            return;
-        }
-        let mut memo = PieceMemo::default();
-        let mut ranks = RankCache::new(vocab);
-        for piece in self.family.pieces(text) {
-            let start = offset(piece);
-            if let Some(r) = ranks.rank_at(bytes, start, start + piece.len()) {
-                out.push(r);
-                continue;
-            }
-            let (at, n, hit) = memo.get_or_insert(bytes, start, piece.len(), || {
+        self.scratch.with(|scratch| {
+            let bytes = text.as_bytes();
+            let Scratch { pieces, ranks, .. } = scratch;
+            let mut ranks = RankCache::new(&self.vocab, ranks);
+            let mut memo = long_piece_memo(text);
+            each_piece(self.family, text, pieces, |pieces, start, len, key| {
+                let cached = pieces.get(key);
+                if cached.is_some_and(|c| c.extend(out)) {
+                    return;
+                }
                 let at = out.len();
-                bpe::encode_merged(&mut ranks, bytes, start, start + piece.len(), out);
-                (at as u32, (out.len() - at) as u32)
-            });
-            if hit {
-                out.extend_from_within(at as usize..(at + n) as usize);
-            }
-        }
+                if !matches!(key, Key::None) {
+                    bpe::encode_piece_at(&mut ranks, bytes, start, start + len, out);
+                    if cached.is_none() {
+                        pieces.insert(key, &out[at..]);
+                    }
+                } else if let Some(r) = ranks.rank_at(bytes, start, start + len) {
+                    out.push(r);
+                } else if let Some(memo) = &mut memo {
+                    let (at, n, hit) = memo.get_or_insert(bytes, start, len, || {
+                        bpe::encode_merged(&mut ranks, bytes, start, start + len, out);
+                        (at as u32, (out.len() - at) as u32)
+                    });
+                    if hit {
+                        out.extend_from_within(at as usize..(at + n) as usize);
+                    }
+                } else {
+                    bpe::encode_merged(&mut ranks, bytes, start, start + len, out);
+                }
+            })
+        })
+    }
+
+    /// Empties the caches that one-shot calls keep between calls (to measure a cold call, or to
+    /// give their memory back).
+    pub fn clear_caches(&self) {
+        self.scratch.clear();
     }
 
     /// Number of tokens of `text`, all of it ordinary text.
     pub fn count(&self, text: &str) -> usize {
-        let vocab = &*self.vocab;
-        let bytes = text.as_bytes();
-        let offset = |piece: &[u8]| piece.as_ptr() as usize - bytes.as_ptr() as usize;
-        if text.len() < MEMO_MIN_BYTES {
-            return self
-                .family
-                .pieces(text)
-                .map(|piece| bpe::count_piece_at(vocab, bytes, offset(piece), offset(piece) + piece.len()))
-                .sum();
-        }
-        let mut memo = PieceMemo::default();
-        let mut ranks = RankCache::new(vocab);
-        let mut total = 0;
-        for piece in self.family.pieces(text) {
-            let start = offset(piece);
-            if piece.len() <= 1 || ranks.rank_at(bytes, start, start + piece.len()).is_some() {
-                total += 1;
-                continue;
-            }
-            let (n, _, _) = memo.get_or_insert(bytes, start, piece.len(), || {
-                (bpe::count_merged(&mut ranks, bytes, start, start + piece.len()) as u32, 0)
+        self.scratch.with(|scratch| {
+            let bytes = text.as_bytes();
+            let Scratch { pieces, ranks, ids } = scratch;
+            let mut ranks = RankCache::new(&self.vocab, ranks);
+            let mut memo = long_piece_memo(text);
+            let mut total = 0;
+            each_piece(self.family, text, pieces, |pieces, start, len, key| {
+                if let Some(c) = pieces.get(key) {
+                    total += c.count();
+                } else if !matches!(key, Key::None) {
+                    ids.clear();
+                    bpe::encode_piece_at(&mut ranks, bytes, start, start + len, ids);
+                    total += ids.len();
+                    pieces.insert(key, ids);
+                } else if ranks.rank_at(bytes, start, start + len).is_some() {
+                    total += 1;
+                } else if let Some(memo) = &mut memo {
+                    let (n, _, _) = memo.get_or_insert(bytes, start, len, || {
+                        (bpe::count_merged(&mut ranks, bytes, start, start + len) as u32, 0)
+                    });
+                    total += n as usize;
+                } else {
+                    total += bpe::count_merged(&mut ranks, bytes, start, start + len);
+                }
             });
-            total += n as usize;
-        }
-        total
+            total
+        })
     }
 
     /// Tokens of `text`, the special tokens that `allowed` recognises encoded as themselves.

@@ -1,4 +1,4 @@
-//! Caches that live for one encode or count call of a long text, so they need no locking.
+//! Caches that serve one encode or count call at a time, so they need no locking.
 //!
 //! Natural text repeats itself. [`PieceMemo`] remembers the BPE result of pieces that are not
 //! single tokens (in a page of Chinese, Russian or Korean many recur); [`RankCache`] keeps the
@@ -73,17 +73,24 @@ const MISS: u128 = 0xff_ffff;
 /// The packed key bits of a slot.
 const KEY_BITS: u128 = (1 << 104) - 1;
 
-/// Rank lookups of one call, cached in front of the vocabulary.
-pub struct RankCache<'v> {
-    vocab: &'v Vocab,
+/// Rank lookups cached in front of the vocabulary, in slots that one vocabulary's calls reuse.
+pub struct RankCache<'a> {
+    vocab: &'a Vocab,
     /// Packed key with its rank (or [`MISS`]) in the top 24 bits; 0 is an empty slot.
-    slots: Vec<u128>,
+    slots: &'a mut [u128],
 }
 
-impl<'v> RankCache<'v> {
-    /// An empty cache in front of `vocab`.
-    pub fn new(vocab: &'v Vocab) -> Self {
-        RankCache { vocab, slots: vec![0; RANK_SLOTS] }
+/// Empty slots for a [`RankCache`].
+pub fn rank_slots() -> Box<[u128]> {
+    vec![0; RANK_SLOTS].into_boxed_slice()
+}
+
+impl<'a> RankCache<'a> {
+    /// A cache in front of `vocab` in `slots`, which only caches of `vocab` may have used
+    /// (see [`rank_slots`]).
+    pub fn new(vocab: &'a Vocab, slots: &'a mut [u128]) -> Self {
+        assert_eq!(slots.len(), RANK_SLOTS);
+        RankCache { vocab, slots }
     }
 
     #[inline(always)]
@@ -140,7 +147,8 @@ mod tests {
     #[test]
     fn rank_cache_agrees_with_the_vocabulary() {
         let v = Vocab::from_pairs(vec![(b"a".to_vec(), 0), (b"abc".to_vec(), 1), (b"abcdefghijklm".to_vec(), 2)]);
-        let mut c = RankCache::new(&v);
+        let mut slots = rank_slots();
+        let mut c = RankCache::new(&v, &mut slots);
         for _ in 0..2 {
             for key in [&b"a"[..], b"abc", b"abd", b"", b"abcdefghijklm", b"ab"] {
                 assert_eq!(c.rank(key), v.rank(key), "{key:?}");

@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use streamtok::bpe;
-use streamtok::memo::RankCache;
+use streamtok::memo::{rank_slots, RankCache};
 use streamtok::vocab::{Spec, Vocab};
 use streamtok::{Encoding, Family, Rank};
 
@@ -72,7 +72,8 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(spans.iter().map(|s| s.1).collect::<Vec<_>>(), expected, "encode_spans of {piece:?}");
     assert_eq!(spans.last().map(|s| s.0 as usize), Some(end));
     if vocab.rank(&piece).is_none() {
-        let mut cache = RankCache::new(&vocab);
+        let mut slots = rank_slots();
+        let mut cache = RankCache::new(&vocab, &mut slots);
         let mut cached = Vec::new();
         bpe::encode_merged(&mut cache, &text, start, end, &mut cached);
         assert_eq!(cached, expected, "encode_merged through the rank cache of {piece:?}");

@@ -127,6 +127,11 @@ impl PyEncoding {
         }
     }
 
+    /// Empties the piece caches that `count` and `encode` keep warm between calls.
+    fn _clear_caches(&self) {
+        self.inner.clear_caches();
+    }
+
     /// Encodes `text`, the special tokens in `allowed` ("all" or texts) as themselves.
     #[pyo3(signature = (text, allowed=None))]
     fn _encode(

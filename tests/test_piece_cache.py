@@ -1,0 +1,84 @@
+"""The piece caches that `count` and `encode_ordinary` keep between calls never change a result.
+
+A cached piece answers from an entry keyed by its bytes; these tests fill the caches past their
+size (so entries are dropped and replaced), repeat pieces that differ only in length or in one
+byte, cover every cache tier (up to 15, 47 and 111 bytes, and longer pieces that no tier keeps),
+pieces of more tokens than an entry keeps ids for, and emptied caches, always against tiktoken.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import streamtok
+import support
+from strategies import HARD_CHARS
+
+ENCODINGS = ["cl100k_base", "o200k_base"]
+# Scripts whose words make long pieces (Thai and Han runs are one piece in o200k_base).
+ALPHABETS = ["abcdefghij", "абвгдежзик", "αβγδεζηθ", "กขคงจฉชซ", "中文字日本語漢", "한국어글", "\U0001f600\U0001f680"]
+
+
+def words(rng: random.Random, n: int, max_len: int) -> list[str]:
+    out = []
+    for _ in range(n):
+        alphabet = rng.choice(ALPHABETS)
+        out.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, max_len))))
+    return out
+
+
+@pytest.mark.parametrize("name", ENCODINGS)
+def test_more_distinct_pieces_than_the_caches_hold(name):
+    rng = random.Random(20261126)
+    enc, ref = streamtok.get_encoding(name), support.tk(name)
+    # 150k distinct words, spaces between: more than the caches' 64k + 16k + 4k entries.
+    text = " ".join(words(rng, 150_000, 40))
+    assert enc.count(text) == len(ref.encode_ordinary(text))
+    # Counted again, now with the caches full of this text's pieces and of their replacements.
+    assert enc.count(text) == len(ref.encode_ordinary(text))
+    sample = rng.sample(text.split(" "), 3000)
+    for w in sample:
+        for t in (w, " " + w):
+            assert enc.count(t) == len(ref.encode_ordinary(t)), t
+            assert enc.encode_ordinary(t) == ref.encode_ordinary(t), t
+
+
+@pytest.mark.parametrize("name", ENCODINGS)
+def test_pieces_that_differ_in_length_or_one_byte(name):
+    enc, ref = streamtok.get_encoding(name), support.tk(name)
+    for alphabet in ALPHABETS:
+        base = (alphabet * 200)[:150]
+        for n in range(1, 150):
+            w = base[:n]
+            # Every prefix, warm after the first call, then with one character changed.
+            for t in (w, w + w[-1], w[:-1] + alphabet[0], " " + w, w.upper()):
+                assert enc.encode_ordinary(t) == ref.encode_ordinary(t), t
+                assert enc.count(t) == len(ref.encode_ordinary(t)), t
+
+
+@pytest.mark.parametrize("name", ENCODINGS)
+def test_emptied_caches_give_the_same_results(name):
+    enc, ref = streamtok.get_encoding(name), support.tk(name)
+    text = (support.DATA_DIR / "th_dpkg.txt").read_text(encoding="utf-8")[:20000]
+    expected = ref.encode_ordinary(text)
+    for _ in range(2):
+        assert enc.encode_ordinary(text) == expected
+        assert enc.count(text) == len(expected)
+        enc._clear_caches()
+        assert enc.count(text) == len(expected)
+        assert enc.encode_ordinary(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.text(alphabet=HARD_CHARS, min_size=1, max_size=60), min_size=1, max_size=12))
+def test_the_same_pieces_in_new_texts(pieces):
+    """Pieces seen in one text come back from the cache in the next, in other company."""
+    for name in ENCODINGS:
+        enc, ref = streamtok.get_encoding(name), support.tk(name)
+        for text in ("".join(pieces), " ".join(pieces), "\n".join(reversed(pieces))):
+            assert enc.encode_ordinary(text) == ref.encode_ordinary(text)
+            assert enc.count(text) == len(ref.encode_ordinary(text))
