@@ -45,7 +45,7 @@ fn each_piece(
     let look = |caches: &PieceCaches, piece: &[u8]| {
         let (start, len) = (offset(bytes, piece), piece.len());
         let key = PieceCaches::key(bytes, start, len);
-        caches.prefetch(key);
+        caches.prefetch(bytes, key);
         (start, len, key)
     };
     let Some(first) = pieces.next() else { return };
@@ -58,9 +58,24 @@ fn each_piece(
     f(caches, current.0, current.1, current.2);
 }
 
-/// A memo of merged pieces too long for the piece cache, for a text long enough to repeat them.
-fn long_piece_memo(text: &str) -> Option<PieceMemo> {
-    (text.len() >= MEMO_MIN_BYTES).then(PieceMemo::default)
+/// A memo of merged pieces too long for the piece caches, made when a text long enough to
+/// repeat them has the first.
+struct LongPieceMemo {
+    memo: Option<PieceMemo>,
+    wanted: bool,
+}
+
+impl LongPieceMemo {
+    fn new(text: &str) -> Self {
+        LongPieceMemo { memo: None, wanted: text.len() >= MEMO_MIN_BYTES }
+    }
+
+    fn get(&mut self) -> Option<&mut PieceMemo> {
+        if self.wanted && self.memo.is_none() {
+            self.memo = Some(PieceMemo::default());
+        }
+        self.memo.as_mut()
+    }
 }
 
 impl Encoding {
@@ -149,9 +164,9 @@ impl Encoding {
             let bytes = text.as_bytes();
             let Scratch { pieces, ranks, .. } = scratch;
             let mut ranks = RankCache::new(&self.vocab, ranks);
-            let mut memo = long_piece_memo(text);
+            let mut memo = LongPieceMemo::new(text);
             each_piece(self.family, text, pieces, |pieces, start, len, key| {
-                let cached = pieces.get(key);
+                let cached = pieces.get(bytes, key);
                 if cached.is_some_and(|c| c.extend(out)) {
                     return;
                 }
@@ -159,11 +174,11 @@ impl Encoding {
                 if !matches!(key, Key::None) {
                     bpe::encode_piece_at(&mut ranks, bytes, start, start + len, out);
                     if cached.is_none() {
-                        pieces.insert(key, &out[at..]);
+                        pieces.insert(bytes, key, &out[at..]);
                     }
                 } else if let Some(r) = ranks.rank_at(bytes, start, start + len) {
                     out.push(r);
-                } else if let Some(memo) = &mut memo {
+                } else if let Some(memo) = memo.get() {
                     let (at, n, hit) = memo.get_or_insert(bytes, start, len, || {
                         bpe::encode_merged(&mut ranks, bytes, start, start + len, out);
                         (at as u32, (out.len() - at) as u32)
@@ -190,19 +205,19 @@ impl Encoding {
             let bytes = text.as_bytes();
             let Scratch { pieces, ranks, ids } = scratch;
             let mut ranks = RankCache::new(&self.vocab, ranks);
-            let mut memo = long_piece_memo(text);
+            let mut memo = LongPieceMemo::new(text);
             let mut total = 0;
             each_piece(self.family, text, pieces, |pieces, start, len, key| {
-                if let Some(c) = pieces.get(key) {
+                if let Some(c) = pieces.get(bytes, key) {
                     total += c.count();
                 } else if !matches!(key, Key::None) {
                     ids.clear();
                     bpe::encode_piece_at(&mut ranks, bytes, start, start + len, ids);
                     total += ids.len();
-                    pieces.insert(key, ids);
+                    pieces.insert(bytes, key, ids);
                 } else if ranks.rank_at(bytes, start, start + len).is_some() {
                     total += 1;
-                } else if let Some(memo) = &mut memo {
+                } else if let Some(memo) = memo.get() {
                     let (n, _, _) = memo.get_or_insert(bytes, start, len, || {
                         (bpe::count_merged(&mut ranks, bytes, start, start + len) as u32, 0)
                     });

@@ -12,8 +12,6 @@
 
 use crate::vocab::{hash_packed, Rank};
 
-/// Most tokens kept per piece; a piece with more keeps its count only.
-const IDS_MAX: usize = 5;
 /// Bits per kept id: every built-in vocabulary's ranks fit.
 const ID_BITS: u32 = 24;
 const ID_MASK: u128 = (1 << ID_BITS) - 1;
@@ -22,6 +20,17 @@ const ID_MASK: u128 = (1 << ID_BITS) - 1;
 pub const fn key_max(words: usize) -> usize {
     16 * words - 1
 }
+
+/// Sixteen 0xff bytes, then sixteen zeros: any sixteen in a row keep a prefix of a word.
+static KEEP_MASKS: [u8; 32] = {
+    let mut m = [0u8; 32];
+    let mut i = 0;
+    while i < 16 {
+        m[i] = 0xff;
+        i += 1;
+    }
+    m
+};
 
 /// `bytes[start..start + len]` (1 to [`key_max`]`(W)` bytes) as a key of `W` words: the bytes
 /// little-endian, the rest zero, the length in the last byte.
@@ -47,87 +56,107 @@ pub fn key_at<const W: usize>(bytes: &[u8], start: usize, len: usize) -> [u128; 
         fill(&buf);
     }
     for (i, word) in key.iter_mut().enumerate() {
-        let keep = len.saturating_sub(16 * i).min(16);
-        *word &= if keep == 16 { !0 } else { (1u128 << (8 * keep)) - 1 };
+        let keep = len.saturating_sub(16 * i);
+        if keep < 16 {
+            // Sixteen bytes of which the first `keep` are 0xff: one load, not a 128-bit shift.
+            *word &= u128::from_le_bytes(KEEP_MASKS[16 - keep..32 - keep].try_into().unwrap_or([0; 16]));
+        }
     }
     key[W - 1] |= (len as u128) << 120;
     key
 }
 
-/// The tokens of one cached piece: the count in the low byte, then up to [`IDS_MAX`] ids of
-/// [`ID_BITS`] each when they all fit.
+/// The tokens of one cached piece: the count in the low byte of the first word, then five ids
+/// of [`ID_BITS`] per word, when they all fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cached(u128);
+pub struct Cached<'a>(&'a [u128]);
 
 /// The count byte's flag for a piece whose ids were not kept.
 const COUNT_ONLY: u128 = 0x80;
+/// Ids per value word.
+const IDS_PER_WORD: usize = 5;
 
-impl Cached {
+impl Cached<'_> {
     /// Number of tokens.
     #[inline(always)]
     pub fn count(self) -> usize {
-        (self.0 & 0x7f) as usize
+        (self.0[0] & 0x7f) as usize
     }
 
     /// Appends the ids to `out`, or returns false when they were not kept.
     #[inline(always)]
     pub fn extend(self, out: &mut Vec<Rank>) -> bool {
-        if self.0 & COUNT_ONLY != 0 {
+        let first = self.0[0];
+        if first & COUNT_ONLY != 0 {
             return false;
         }
-        let mut v = self.0 >> 8;
-        for _ in 0..self.count() {
+        let n = self.count();
+        if n == 1 {
+            out.push((first >> 8 & ID_MASK) as Rank);
+            return true;
+        }
+        out.reserve(n);
+        let mut v = first >> 8;
+        for i in 0..n {
+            if i % IDS_PER_WORD == 0 && i > 0 {
+                v = self.0[i / IDS_PER_WORD];
+            }
             out.push((v & ID_MASK) as Rank);
             v >>= ID_BITS;
         }
         true
     }
+}
 
-    /// The entry for a piece whose tokens are `ids` (at least one), or None when even the count
-    /// does not fit.
-    fn of(ids: &[Rank]) -> Option<Cached> {
-        if ids.is_empty() || ids.len() > 0x7f {
-            return None;
-        }
-        if ids.len() > IDS_MAX || ids.iter().any(|&r| u128::from(r) > ID_MASK) {
-            return Some(Cached(ids.len() as u128 | COUNT_ONLY));
-        }
-        let packed = ids.iter().rev().fold(0u128, |v, &r| v << ID_BITS | u128::from(r));
-        Some(Cached(packed << 8 | ids.len() as u128))
+/// The value words for a piece whose tokens are `ids` (at least one), or None when even the
+/// count does not fit.
+fn value_of<const V: usize>(ids: &[Rank]) -> Option<[u128; V]> {
+    let mut value = [0u128; V];
+    if ids.is_empty() || ids.len() > 0x7f {
+        return None;
     }
+    if ids.len() > IDS_PER_WORD * V || ids.iter().any(|&r| u128::from(r) > ID_MASK) {
+        value[0] = ids.len() as u128 | COUNT_ONLY;
+        return Some(value);
+    }
+    for (word, chunk) in value.iter_mut().zip(ids.chunks(IDS_PER_WORD)) {
+        *word = chunk.iter().rev().fold(0u128, |v, &r| v << ID_BITS | u128::from(r));
+    }
+    value[0] = value[0] << 8 | ids.len() as u128;
+    Some(value)
 }
 
 #[derive(Clone, Copy)]
-struct Entry<const W: usize> {
+struct Entry<const W: usize, const V: usize> {
     key: [u128; W],
-    value: u128,
+    value: [u128; V],
 }
 
 /// Two-way set-associative table from keys of `W` words (pieces of up to [`key_max`]`(W)` bytes)
-/// to their tokens, with `2^BITS` sets.
-pub struct PieceCache<const W: usize, const BITS: u32> {
-    entries: Box<[Entry<W>]>,
+/// to values of `V` words (up to `5 V` ids), with `2^BITS` sets.
+pub struct PieceCache<const W: usize, const V: usize, const BITS: u32> {
+    entries: Box<[Entry<W, V>]>,
 }
 
 /// The cache of pieces of up to 15 bytes (most pieces of most text): 2^15 sets of two 32-byte
 /// entries, 2 MiB.
-pub type ShortPieces = PieceCache<1, 15>;
-/// The cache of pieces of 16 to 47 bytes (long words, runs of CJK or Thai): 2^13 sets of two
-/// 64-byte entries, 1 MiB.
-pub type LongerPieces = PieceCache<3, 13>;
-/// The cache of pieces of 48 to 111 bytes (long runs of Thai, Japanese or Han): 2^11 sets of two
-/// 128-byte entries, 512 KiB.
-pub type LongPieces = PieceCache<7, 11>;
+pub type ShortPieces = PieceCache<1, 1, 15>;
+/// The cache of pieces of 16 to 47 bytes (long words, runs of CJK or Thai), with up to 25 ids:
+/// 2^12 sets of two 128-byte entries, 2 MiB.
+pub type LongerPieces = PieceCache<3, 5, 12>;
+/// The cache of pieces of 48 to 111 bytes (long runs of Thai, Japanese or Han), with up to 45
+/// ids: 2^10 sets of two 256-byte entries, 512 KiB.
+pub type LongPieces = PieceCache<7, 9, 10>;
 
-impl<const W: usize, const BITS: u32> Default for PieceCache<W, BITS> {
+impl<const W: usize, const V: usize, const BITS: u32> Default for PieceCache<W, V, BITS> {
     fn default() -> Self {
         // `vec![zero; n]` of a type that is all zero bytes allocates zeroed memory lazily.
-        let entries = vec![Entry { key: [0; W], value: 0 }; 2 << BITS].into_boxed_slice();
+        let entries = vec![Entry { key: [0; W], value: [0; V] }; 2 << BITS].into_boxed_slice();
         PieceCache { entries }
     }
 }
 
-impl<const W: usize, const BITS: u32> PieceCache<W, BITS> {
+impl<const W: usize, const V: usize, const BITS: u32> PieceCache<W, V, BITS> {
     /// Longest piece this cache keeps.
     pub const KEY_MAX: usize = key_max(W);
 
@@ -142,14 +171,20 @@ impl<const W: usize, const BITS: u32> PieceCache<W, BITS> {
 
     /// The tokens kept for `key`, if any.
     #[inline(always)]
-    pub fn get(&self, key: [u128; W]) -> Option<Cached> {
-        let set = &self.entries[Self::set_of(key)..][..2];
+    pub fn get(&self, key: [u128; W]) -> Option<Cached<'_>> {
+        self.get_in(Self::set_of(key), key)
+    }
+
+    /// [`get`](Self::get) in the set `set_of(key)`, computed already.
+    #[inline(always)]
+    fn get_in(&self, set: usize, key: [u128; W]) -> Option<Cached<'_>> {
+        let set = &self.entries[set..][..2];
         // Empty entries have key 0, which no real key (length at least 1) equals.
         if set[0].key == key {
-            return Some(Cached(set[0].value));
+            return Some(Cached(&set[0].value));
         }
         if set[1].key == key {
-            return Some(Cached(set[1].value));
+            return Some(Cached(&set[1].value));
         }
         None
     }
@@ -158,37 +193,55 @@ impl<const W: usize, const BITS: u32> PieceCache<W, BITS> {
     /// in the cache; lookups of consecutive pieces then wait for memory side by side.
     #[inline(always)]
     pub fn prefetch(&self, key: [u128; W]) {
+        self.prefetch_set(Self::set_of(key));
+    }
+
+    /// [`prefetch`](Self::prefetch) of the set `set`.
+    #[inline(always)]
+    fn prefetch_set(&self, set: usize) {
         #[cfg(target_arch = "x86_64")]
         {
-            let at = self.entries[Self::set_of(key)..].as_ptr();
-            // SAFETY: prefetching reads nothing and cannot fault; `at` points into `entries`.
-            unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast()) };
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let set = &self.entries[set..][..2];
+            // SAFETY: prefetching reads nothing and cannot fault; both point into `entries`.
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>((&set[0] as *const Entry<W, V>).cast());
+                if std::mem::size_of::<Entry<W, V>>() > 32 {
+                    _mm_prefetch::<_MM_HINT_T0>((&set[1] as *const Entry<W, V>).cast());
+                }
+            }
         }
         #[cfg(not(target_arch = "x86_64"))]
-        let _ = key;
+        let _ = set;
     }
 
     /// Keeps `ids` as the tokens of `key`; the set's older entry makes way.
     #[inline]
     pub fn insert(&mut self, key: [u128; W], ids: &[Rank]) {
-        let Some(value) = Cached::of(ids) else { return };
-        let at = Self::set_of(key);
+        self.insert_in(Self::set_of(key), key, ids);
+    }
+
+    /// [`insert`](Self::insert) in the set `set_of(key)`, computed already.
+    #[inline]
+    fn insert_in(&mut self, at: usize, key: [u128; W], ids: &[Rank]) {
+        let Some(value) = value_of(ids) else { return };
         let set = &mut self.entries[at..][..2];
         set[1] = set[0];
-        set[0] = Entry { key, value: value.0 };
+        set[0] = Entry { key, value };
     }
 }
 
-/// A piece's key in the cache its length picks.
+/// Where a piece goes in the caches: a short piece's key with its set, already computed (most
+/// pieces are short), a longer piece's place in the text to compute its key from.
 #[derive(Clone, Copy)]
 pub enum Key {
-    /// Of a piece of up to 15 bytes.
-    Short([u128; 1]),
-    /// Of a piece of 16 to 47 bytes.
-    Longer([u128; 3]),
-    /// Of a piece of 48 to 111 bytes.
-    Long([u128; 7]),
-    /// Of a longer piece, which no cache keeps.
+    /// A piece of up to 15 bytes: its key and its set.
+    Short(u128, usize),
+    /// A piece of 16 to 47 bytes at `start` of `len` bytes.
+    Longer(usize, usize),
+    /// A piece of 48 to 111 bytes at `start` of `len` bytes.
+    Long(usize, usize),
+    /// A longer piece, which no cache keeps.
     None,
 }
 
@@ -205,45 +258,46 @@ impl PieceCaches {
     #[inline(always)]
     pub fn key(bytes: &[u8], start: usize, len: usize) -> Key {
         if len <= ShortPieces::KEY_MAX {
-            Key::Short(key_at(bytes, start, len.max(1)))
+            let key = key_at::<1>(bytes, start, len.max(1));
+            Key::Short(key[0], ShortPieces::set_of(key))
         } else if len <= LongerPieces::KEY_MAX {
-            Key::Longer(key_at(bytes, start, len))
+            Key::Longer(start, len)
         } else if len <= LongPieces::KEY_MAX {
-            Key::Long(key_at(bytes, start, len))
+            Key::Long(start, len)
         } else {
             Key::None
         }
     }
 
-    /// See [`PieceCache::prefetch`].
+    /// See [`PieceCache::prefetch`]; `bytes` is the text the key was made from.
     #[inline(always)]
-    pub fn prefetch(&self, key: Key) {
+    pub fn prefetch(&self, bytes: &[u8], key: Key) {
         match key {
-            Key::Short(k) => self.short.prefetch(k),
-            Key::Longer(k) => self.longer.prefetch(k),
-            Key::Long(k) => self.long.prefetch(k),
+            Key::Short(_, set) => self.short.prefetch_set(set),
+            Key::Longer(start, len) => self.longer.prefetch(key_at(bytes, start, len)),
+            Key::Long(start, len) => self.long.prefetch(key_at(bytes, start, len)),
             Key::None => {}
         }
     }
 
     /// The tokens kept for `key`, if any.
     #[inline(always)]
-    pub fn get(&self, key: Key) -> Option<Cached> {
+    pub fn get(&self, bytes: &[u8], key: Key) -> Option<Cached<'_>> {
         match key {
-            Key::Short(k) => self.short.get(k),
-            Key::Longer(k) => self.longer.get(k),
-            Key::Long(k) => self.long.get(k),
+            Key::Short(k, set) => self.short.get_in(set, [k]),
+            Key::Longer(start, len) => self.longer.get(key_at(bytes, start, len)),
+            Key::Long(start, len) => self.long.get(key_at(bytes, start, len)),
             Key::None => None,
         }
     }
 
     /// Keeps `ids` as the tokens of `key`'s piece.
     #[inline]
-    pub fn insert(&mut self, key: Key, ids: &[Rank]) {
+    pub fn insert(&mut self, bytes: &[u8], key: Key, ids: &[Rank]) {
         match key {
-            Key::Short(k) => self.short.insert(k, ids),
-            Key::Longer(k) => self.longer.insert(k, ids),
-            Key::Long(k) => self.long.insert(k, ids),
+            Key::Short(k, set) => self.short.insert_in(set, [k], ids),
+            Key::Longer(start, len) => self.longer.insert(key_at(bytes, start, len), ids),
+            Key::Long(start, len) => self.long.insert(key_at(bytes, start, len), ids),
             Key::None => {}
         }
     }
@@ -296,6 +350,24 @@ mod tests {
         assert_eq!(c.get(k2).unwrap().count(), 6);
         assert!(!c.get(k2).unwrap().extend(&mut out));
         assert_eq!(out.len(), 3);
+    }
+
+    #[test]
+    fn longer_pieces_keep_up_to_25_ids() {
+        let mut c = LongerPieces::default();
+        let text = [b'x'; 64];
+        for n in [1, 5, 6, 10, 11, 24, 25, 26] {
+            let key = key_at(&text, 0, 16 + n);
+            let ids: Vec<Rank> = (0..n as Rank).map(|i| i * 40_503 % 0xff_ffff).collect();
+            c.insert(key, &ids);
+            let got = c.get(key).unwrap();
+            assert_eq!(got.count(), n);
+            let mut out = vec![9];
+            assert_eq!(got.extend(&mut out), n <= 25, "{n}");
+            if n <= 25 {
+                assert_eq!(out[1..], ids[..]);
+            }
+        }
     }
 
     #[test]

@@ -82,12 +82,18 @@ impl Ch {
 }
 
 /// Decodes the character that starts at `s[i]`; `s` must be valid UTF-8 and `i` a boundary.
-#[inline]
+#[inline(always)]
 pub fn decode_at(s: &[u8], i: usize) -> Ch {
     let b0 = s[i];
     if b0 < 0x80 {
         return Ch { cp: b0 as u32, len: 1, flags: ASCII[b0 as usize] };
     }
+    decode_multi(s, i, b0)
+}
+
+/// [`decode_at`] of a character of two to four bytes, whose first is `b0`.
+#[inline(never)]
+fn decode_multi(s: &[u8], i: usize, b0: u8) -> Ch {
     let cont = |k: usize| (s.get(i + k).copied().unwrap_or(0x80) & 0x3f) as u32;
     let (cp, len) = if b0 < 0xe0 {
         (((b0 & 0x1f) as u32) << 6 | cont(1), 2)

@@ -2,7 +2,7 @@
 //! `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
 
 use super::{
-    any, is_cr_lf, whitespace, NeedMore, Text, FAST_END, SITE_LETTERS, SITE_OTHER, SITE_OTHER_NEWLINES,
+    any, ascii, is_cr_lf, whitespace, NeedMore, Text, FAST_END, SITE_LETTERS, SITE_OTHER, SITE_OTHER_NEWLINES,
     SITE_SPACE_LETTERS,
 };
 use crate::unicode::{folded_letter, CR_LF, LETTER, NUMBER, SPACE};
@@ -27,10 +27,7 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
         return None;
     }
     let start = usize::from(!c0.is_ascii_alphanumeric() && c0 != b'\r' && c0 != b'\n');
-    let mut i = start;
-    while b.get(i).is_some_and(u8::is_ascii_alphabetic) {
-        i += 1;
-    }
+    let i = ascii::alpha_end(b, start);
     match b.get(i) {
         Some(&c) if i > start && c < 0x80 => Some(i),
         None if i > start && whole <= FAST_END => Some(i),
@@ -43,6 +40,9 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     if let Some(n) = ascii_word(t.bytes) {
         // A word that reaches the end of the buffer goes on if more input may come.
         return if n < t.bytes.len() || t.eof { Ok(n) } else { Err(NeedMore) };
+    }
+    if let Some(n) = ascii::piece(t.bytes, false) {
+        return Ok(n);
     }
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     if c0.cp == u32::from(b'\'') {

@@ -6,6 +6,7 @@
 //! [`Text::peek`], which asks for more input whenever a read goes past the buffered text; so the
 //! streaming answer is right by construction whenever the one-shot answer is.
 
+mod ascii;
 mod cl100k;
 mod gpt2;
 mod o200k;

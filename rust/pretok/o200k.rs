@@ -13,7 +13,7 @@
 //! same order of attempts, so a mark or title-case letter splits exactly where tiktoken splits.
 
 use super::{
-    any, is_cr_lf, whitespace, NeedMore, Text, FAST_END, SITE_LOWER_RUN, SITE_LOWER_WORD, SITE_OTHER,
+    any, ascii, is_cr_lf, whitespace, NeedMore, Text, FAST_END, SITE_LOWER_RUN, SITE_LOWER_WORD, SITE_OTHER,
     SITE_OTHER_NEWLINES, SITE_UPPER_LOWER_RUN,
 };
 use crate::unicode::{folded_letter, Ch, CR_LF, LETTER, LOWERISH, NUMBER, SLASH, SPACE, UPPERISH};
@@ -34,14 +34,9 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
     let whole = b.len();
     let b = &b[..whole.min(FAST_END)];
     let c0 = *b.first()?;
-    let mut i = usize::from(c0 < 0x80 && !c0.is_ascii_alphanumeric() && c0 != b'\r' && c0 != b'\n');
-    while b.get(i).is_some_and(u8::is_ascii_uppercase) {
-        i += 1;
-    }
-    let lower = i;
-    while b.get(i).is_some_and(u8::is_ascii_lowercase) {
-        i += 1;
-    }
+    let i = usize::from(c0 < 0x80 && !c0.is_ascii_alphanumeric() && c0 != b'\r' && c0 != b'\n');
+    let lower = ascii::upper_end(b, i);
+    let i = ascii::lower_end(b, lower);
     match b.get(i) {
         Some(&c) if i > lower && c < 0x80 && c != b'\'' => Some(i),
         None if i > lower && whole <= FAST_END => Some(i),
@@ -54,6 +49,9 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     if let Some(n) = ascii_word(t.bytes) {
         // A word that reaches the end of the buffer goes on if more input may come.
         return if n < t.bytes.len() || t.eof { Ok(n) } else { Err(NeedMore) };
+    }
+    if let Some(n) = ascii::piece(t.bytes, true) {
+        return Ok(n);
     }
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     let word_can_start = c0.is(LETTER | UPPERISH | LOWERISH) || is_prefix(c0);
