@@ -1,5 +1,6 @@
 //! `streamtok._native.Encoding`: the one-shot API over [`crate::Encoding`].
 
+use super::ids::{list_of, lists_of};
 use super::text::{text_of, type_error, DETACH_BYTES};
 use crate::encoding::Encoding;
 use crate::pretok::Family;
@@ -7,7 +8,7 @@ use crate::special::SpecialMatcher;
 use crate::vocab::{Rank, Spec};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -108,13 +109,14 @@ impl PyEncoding {
     }
 
     /// Encodes `text` into token ids, treating all of it as ordinary text.
-    fn encode_ordinary(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Vec<Rank>> {
+    fn encode_ordinary<'py>(&self, py: Python<'py>, text: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let text = text_of(text)?;
-        if text.len() >= DETACH_BYTES {
-            Ok(py.detach(|| self.inner.encode_ordinary(&text)))
+        let ids = if text.len() >= DETACH_BYTES {
+            py.detach(|| self.inner.encode_ordinary(&text))
         } else {
-            Ok(self.inner.encode_ordinary(&text))
-        }
+            self.inner.encode_ordinary(&text)
+        };
+        list_of(py, &ids)
     }
 
     /// Number of tokens of `text`, treating all of it as ordinary text.
@@ -134,26 +136,31 @@ impl PyEncoding {
 
     /// Encodes `text`, the special tokens in `allowed` ("all" or texts) as themselves.
     #[pyo3(signature = (text, allowed=None))]
-    fn _encode(
+    fn _encode<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         text: &Bound<'_, PyAny>,
         allowed: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<Rank>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let matcher = self.matcher(allowed)?;
         let text = text_of(text)?;
-        Ok(py.detach(|| self.inner.encode(&text, &matcher)))
+        let ids = if text.len() >= DETACH_BYTES {
+            py.detach(|| self.inner.encode(&text, &matcher))
+        } else {
+            self.inner.encode(&text, &matcher)
+        };
+        list_of(py, &ids)
     }
 
     /// Encodes every text of `texts` as ordinary text, in parallel.
     #[pyo3(signature = (texts, *, num_threads=8))]
-    fn encode_ordinary_batch(
+    fn encode_ordinary_batch<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         texts: &Bound<'_, PyAny>,
         num_threads: usize,
-    ) -> PyResult<Vec<Vec<Rank>>> {
-        Self::batch(py, texts, num_threads, |t| self.inner.encode_ordinary(t))
+    ) -> PyResult<Bound<'py, PyList>> {
+        lists_of(py, &Self::batch(py, texts, num_threads, |t| self.inner.encode_ordinary(t))?)
     }
 
     /// Counts the tokens of every text of `texts`, in parallel.
@@ -164,15 +171,15 @@ impl PyEncoding {
 
     /// Encodes every text of `texts` with the special tokens of `allowed`, in parallel.
     #[pyo3(signature = (texts, allowed=None, *, num_threads=8))]
-    fn _encode_batch(
+    fn _encode_batch<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         texts: &Bound<'_, PyAny>,
         allowed: Option<&Bound<'_, PyAny>>,
         num_threads: usize,
-    ) -> PyResult<Vec<Vec<Rank>>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let matcher = self.matcher(allowed)?;
-        Self::batch(py, texts, num_threads, |t| self.inner.encode(t, &matcher))
+        lists_of(py, &Self::batch(py, texts, num_threads, |t| self.inner.encode(t, &matcher))?)
     }
 
     /// The bytes of `tokens`, concatenated.

@@ -1,6 +1,7 @@
 //! Python bindings (the `streamtok._native` module); everything pyo3 lives here.
 
 mod encoding;
+mod ids;
 mod stream;
 mod text;
 
