@@ -88,6 +88,12 @@ pub fn decode_at(s: &[u8], i: usize) -> Ch {
     if b0 < 0x80 {
         return Ch { cp: b0 as u32, len: 1, flags: ASCII[b0 as usize] };
     }
+    // Three bytes (most of CJK, Thai, Indic scripts) inline as well.
+    if let (0xe0..=0xef, Some(&[b1, b2])) = (b0, s.get(i + 1..i + 3)) {
+        let cp = ((b0 & 0x0f) as u32) << 12 | ((b1 & 0x3f) as u32) << 6 | (b2 & 0x3f) as u32;
+        let block = tables::BLOCK_INDEX[(cp >> 8) as usize] as usize;
+        return Ch { cp, len: 3, flags: tables::BLOCKS[(block << 8) | (cp & 0xff) as usize] };
+    }
     decode_multi(s, i, b0)
 }
 
