@@ -5,7 +5,9 @@ start included); inside, the child times its first use (wall and CPU time) and r
 (VmRSS, and its peak VmHWM: ru_maxrss would give the forking parent's peak, which exec keeps),
 and ``extra_info`` keeps the medians. "python" (an empty first use) gives the interpreter's share.
 tiktoken loads from the offline cache that support.py fills (its usual cache path: read the
-file, check its sha256, parse it), as a user with a warm cache would.
+file, check its sha256, parse it), as a user with a warm cache would. Modules import from their
+compiled ``.pyc`` files (written by the warm-up round), as they do from an installed wheel: an
+inherited ``PYTHONDONTWRITEBYTECODE`` would otherwise make every round compile the sources.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ print(json.dumps({{"seconds": t1 - t0, "cpu_seconds": c1 - c0, "rss_kib": kib("V
 
 def _first_use(code: str) -> dict:
     env = dict(os.environ, TIKTOKEN_CACHE_DIR=support.TIKTOKEN_CACHE_DIR)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     out = subprocess.run([sys.executable, "-c", PROBE.format(enc=ENCODING, code=code)], env=env,
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])

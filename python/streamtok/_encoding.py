@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import functools
+import _thread
 import os
-import threading
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at run time
 if TYPE_CHECKING:
@@ -209,11 +208,20 @@ def _rebuild(name: str, data: bytes, family: str, specials: dict[str, int]) -> E
     return enc
 
 
-@functools.lru_cache(maxsize=128)
-def _special_pattern(tokens: frozenset[str]) -> re.Pattern[str]:
-    import re  # only encode's special-token check needs it: keep it out of import time
+# Patterns of the special-token sets seen so far (a plain dict: functools would cost import time).
+_PATTERNS: dict[frozenset[str], re.Pattern[str]] = {}
 
-    return re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
+
+def _special_pattern(tokens: frozenset[str]) -> re.Pattern[str]:
+    pattern = _PATTERNS.get(tokens)
+    if pattern is None:
+        import re  # only encode's special-token check needs it: keep it out of import time
+
+        pattern = re.compile("|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
+        if len(_PATTERNS) >= 128:
+            _PATTERNS.clear()
+        _PATTERNS[tokens] = pattern
+    return pattern
 
 
 def _raise_disallowed(token: str) -> NoReturn:
@@ -229,7 +237,7 @@ def _raise_disallowed(token: str) -> NoReturn:
 
 
 _ENCODINGS: dict[str, Encoding] = {}
-_LOCK = threading.Lock()
+_LOCK = _thread.allocate_lock()  # threading's Lock, without importing threading
 
 
 def get_encoding(encoding_name: str) -> Encoding:
