@@ -103,27 +103,16 @@ def test_streamtok_count_batch(benchmark, enc, order, threads):
 
 
 @pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("call", ["encode_ordinary_batch", "encode_batch"])
 @pytest.mark.parametrize("enc", BENCH_ENCODINGS)
-def test_streamtok_encode_ordinary_batch(benchmark, enc, threads):
+def test_streamtok_encode_batches(benchmark, enc, call, threads):
     st = streamtok.get_encoding(enc)
     texts = batch("corpus")
-    ids = st.encode_ordinary_batch(texts, num_threads=threads)
-    _label(benchmark, enc, "corpus", "streamtok", "encode_ordinary_batch", threads, map(len, ids))
+    encode = getattr(st, call)
+    _label(benchmark, enc, "corpus", "streamtok", call, threads, map(len, encode(texts, num_threads=threads)))
     if threads == 2:
-        _cpu_figures(benchmark, st.encode_ordinary_batch, texts)
-    benchmark(st.encode_ordinary_batch, texts, num_threads=threads)
-
-
-@pytest.mark.parametrize("threads", THREADS)
-@pytest.mark.parametrize("enc", BENCH_ENCODINGS)
-def test_streamtok_encode_batch(benchmark, enc, threads):
-    st = streamtok.get_encoding(enc)
-    texts = batch("corpus")
-    ids = st.encode_batch(texts, num_threads=threads)
-    _label(benchmark, enc, "corpus", "streamtok", "encode_batch", threads, map(len, ids))
-    if threads == 2:
-        _cpu_figures(benchmark, st.encode_batch, texts)
-    benchmark(st.encode_batch, texts, num_threads=threads)
+        _cpu_figures(benchmark, encode, texts)
+    benchmark(encode, texts, num_threads=threads)
 
 
 @pytest.mark.parametrize("threads", THREADS)

@@ -1,7 +1,7 @@
 //! Caches that serve one encode or count call at a time, so they need no locking.
 //!
-//! Natural text repeats itself. [`PieceMemo`] remembers the BPE result of pieces that are not
-//! single tokens (in a page of Chinese, Russian or Korean many recur); [`RankCache`] keeps the
+//! Natural text repeats itself. [`PieceMemo`] remembers, within one long text, the BPE result of
+//! pieces too long for the [piece caches](crate::piece_cache) (over 111 bytes); [`RankCache`] keeps the
 //! ranks the merges look up, hits and misses alike, in a table small enough for the L2 cache,
 //! where the vocabulary's own table would cost a trip to memory. Both compare whole keys: a hit
 //! is exact.

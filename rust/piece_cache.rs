@@ -258,7 +258,7 @@ impl PieceCaches {
     #[inline(always)]
     pub fn key(bytes: &[u8], start: usize, len: usize) -> Key {
         if len <= ShortPieces::KEY_MAX {
-            let key = key_at::<1>(bytes, start, len.max(1));
+            let key = key_at::<1>(bytes, start, len);
             Key::Short(key[0], ShortPieces::set_of(key))
         } else if len <= LongerPieces::KEY_MAX {
             Key::Longer(start, len)
