@@ -290,6 +290,9 @@ impl Stream {
         // Valid for the piece at `pos` only.
         let mut resume = self.resume;
         let search_from = self.special_from;
+        // The length as if the input ended of the open piece at `pos`, when its scan ran to the
+        // tail's end (the scan that finds a piece open answers that too).
+        let mut open_len = None;
         loop {
             // The ordinary text runs to the next special token, or to a suffix that the next
             // delta may complete into one; only a special token ends it for sure.
@@ -301,8 +304,16 @@ impl Stream {
                 },
             };
             while pos < end {
-                let Some(n) = family.next_piece_resuming(&bytes[pos..end], special.is_some(), &mut resume) else {
-                    break;
+                let n = if special.is_some() {
+                    // A special token ends the text: every piece before it is final.
+                    family.next_piece_resuming(&bytes[pos..end], true, &mut resume).unwrap_or(end - pos).max(1)
+                } else {
+                    let (n, is_final) = family.scan_open(&bytes[pos..end], &mut resume);
+                    if !is_final {
+                        open_len = (end == bytes.len()).then_some(n);
+                        break;
+                    }
+                    n
                 };
                 let known = self.open.iter().find(|o| !o.is_empty() && o.start() == pos && o.len() == n);
                 match (out.as_deref_mut(), known) {
@@ -342,20 +353,23 @@ impl Stream {
             (_, Some(_)) => self.count_tail(&(self.tail.clone() + "\u{fffd}")),
             // The tail holds no whole special token (each one found went out with the text
             // before it), so as if the input ended it is all ordinary text.
-            (_, None) => self.count_open_tail(),
+            (_, None) => self.count_open_tail(open_len),
         };
     }
 
     /// Tokens of the tail as if the input ended, all of it ordinary text: the first piece's
-    /// scan resumes, the last piece's encoding grows.
-    fn count_open_tail(&mut self) -> usize {
+    /// length is `first` when known, else its scan resumes; the last piece's encoding grows.
+    fn count_open_tail(&mut self, first: Option<usize>) -> usize {
         let family = self.enc.family();
         let vocab = self.enc.vocab();
         let bytes = self.tail.as_bytes();
         let mut resume = self.resume;
         let (mut pos, mut total) = (0, 0);
         while pos < bytes.len() {
-            let n = family.next_piece_resuming(&bytes[pos..], true, &mut resume).unwrap_or(0).max(1);
+            let n = match first {
+                Some(n) if pos == 0 => n,
+                _ => family.next_piece_resuming(&bytes[pos..], true, &mut resume).unwrap_or(0).max(1),
+            };
             let end = (pos + n).min(bytes.len());
             total += if pos == 0 || end == bytes.len() {
                 // The first piece's slot is the one the last piece does not hold, and the other way.

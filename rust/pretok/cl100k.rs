@@ -39,7 +39,7 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
 pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     if let Some(n) = ascii_word(t.bytes) {
         // A word that reaches the end of the buffer goes on if more input may come.
-        return if n < t.bytes.len() || t.eof { Ok(n) } else { Err(NeedMore) };
+        return t.found(n);
     }
     if let Some(n) = ascii::piece(t.bytes, false) {
         return Ok(n);

@@ -34,7 +34,7 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
 pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     if let Some(n) = ascii_word(t.bytes) {
         // A word that reaches the end of the buffer goes on if more input may come.
-        return if n < t.bytes.len() || t.eof { Ok(n) } else { Err(NeedMore) };
+        return t.found(n);
     }
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     if c0.cp == u32::from(b'\'') {

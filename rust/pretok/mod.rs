@@ -71,6 +71,10 @@ pub(crate) const SITE_UPPER_LOWER_RUN: u8 = 9;
 pub(crate) struct Text<'a> {
     bytes: &'a [u8],
     eof: bool,
+    /// An open scan (see [`Family::scan_open`]): the input may go on, but reads past the end
+    /// answer as if it ended, and are counted in `touched`.
+    open: bool,
+    touched: Cell<u32>,
     resume: Cell<Resume>,
 }
 
@@ -92,15 +96,47 @@ impl Text<'_> {
         NeedMore
     }
 
+    /// A loop of an open scan read past the end at `reached`: when this was the scan's first
+    /// read past the end (where a scan without end of input would have stopped), its state is
+    /// saved as [`Text::stopped`] saves it.
+    #[inline]
+    pub(crate) fn ended(&self, site: u8, start: usize, reached: usize, state: [u32; 2]) {
+        if self.open && reached >= self.bytes.len() && self.touched.get() == 1 {
+            self.stopped(site, start, reached, state);
+        }
+    }
+
+    /// A read past the end of the buffer: `None` with end of input (or in an open scan, which
+    /// counts it), else the scan needs more input.
+    #[inline]
+    fn past_end(&self) -> Peek {
+        if self.eof {
+            Ok(None)
+        } else if self.open {
+            self.touched.set(self.touched.get().saturating_add(1));
+            Ok(None)
+        } else {
+            Err(NeedMore)
+        }
+    }
+
+    /// A piece found by a fast path over bytes, `n` bytes long: when it reaches the end of the
+    /// buffer it is a read past the end.
+    #[inline]
+    pub(crate) fn found(&self, n: usize) -> std::result::Result<usize, NeedMore> {
+        if n < self.bytes.len() {
+            return Ok(n);
+        }
+        self.past_end().map(|_| n)
+    }
+
     /// The character at byte offset `i`.
     #[inline]
     pub(crate) fn peek(&self, i: usize) -> Peek {
         if i < self.bytes.len() {
             Ok(Some(decode_at(self.bytes, i)))
-        } else if self.eof {
-            Ok(None)
         } else {
-            Err(NeedMore)
+            self.past_end()
         }
     }
 
@@ -128,7 +164,11 @@ impl Text<'_> {
             }
             match self.peek(i) {
                 Ok(Some(c)) if pred(c.flags) => i += c.len,
-                Ok(_) => return Ok(i),
+                Ok(Some(_)) => return Ok(i),
+                Ok(None) => {
+                    self.ended(site, start, i, [0; 2]);
+                    return Ok(i);
+                }
                 Err(NeedMore) => return Err(self.stopped(site, start, i, [0; 2])),
             }
         }
@@ -171,14 +211,33 @@ impl Family {
         if bytes.is_empty() {
             return if eof { Some(0) } else { None };
         }
-        let text = Text { bytes, eof, resume: Cell::new(*resume) };
-        let found = match self {
-            Family::Gpt2 => gpt2::piece(&text),
-            Family::Cl100k => cl100k::piece(&text),
-            Family::O200k => o200k::piece(&text),
-        };
+        let text = Text { bytes, eof, open: false, touched: Cell::new(0), resume: Cell::new(*resume) };
+        let found = self.scan(&text);
         *resume = text.resume.get();
         found.ok()
+    }
+
+    /// One scan of the piece at the start of non-empty `bytes` for text that may go on: its
+    /// length as if the input ended here, and whether it is final (no continuation can change
+    /// it). A piece that is not final is exactly one for which [`Family::next_piece_resuming`]
+    /// would need more input: the scan reads the same characters in the same order and only
+    /// goes on where that one stopped; `resume` is updated as that one updates it.
+    #[inline]
+    pub fn scan_open(self, bytes: &[u8], resume: &mut Resume) -> (usize, bool) {
+        let text = Text { bytes, eof: false, open: true, touched: Cell::new(0), resume: Cell::new(*resume) };
+        // Reads past the end answer end of input, so the scan always ends with an answer.
+        let n = self.scan(&text).unwrap_or(bytes.len()).clamp(1, bytes.len().max(1));
+        *resume = text.resume.get();
+        (n, text.touched.get() == 0)
+    }
+
+    #[inline]
+    fn scan(self, text: &Text) -> std::result::Result<usize, NeedMore> {
+        match self {
+            Family::Gpt2 => gpt2::piece(text),
+            Family::Cl100k => cl100k::piece(text),
+            Family::O200k => o200k::piece(text),
+        }
     }
 
     /// The pieces of a complete text, in order.
@@ -240,7 +299,10 @@ pub(crate) fn whitespace(t: &Text, newline_ends: bool, end_first: bool) -> std::
                 }
             }
             Ok(Some(_)) => break false,
-            Ok(None) => break true,
+            Ok(None) => {
+                t.ended(SITE_WHITESPACE, 0, i, [last, after_newline]);
+                break true;
+            }
             Err(NeedMore) => return Err(t.stopped(SITE_WHITESPACE, 0, i, [last, after_newline])),
         }
     };
@@ -355,6 +417,27 @@ mod tests {
             for text in texts(20_000) {
                 let expected: Vec<&str> = regex.find_iter(&text).map(|m| m.unwrap().as_str()).collect();
                 assert_eq!(family_pieces(family, &text), expected, "{family:?} on {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_open_scan_answers_both_questions_and_resumes() {
+        // Its length is the one-shot answer; it is final exactly when a scan without end of
+        // input answers; carried from cut to cut, its resume state changes neither.
+        for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
+            for text in texts(3_000).into_iter().chain([" ".repeat(90), "ab".repeat(50), "\u{4e2d}".repeat(40)]) {
+                let mut resume = Resume::default();
+                for cut in (1..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                    let bytes = &text.as_bytes()[..cut];
+                    let (n, is_final) = family.scan_open(bytes, &mut resume);
+                    let at = format!("{family:?} {text:?} cut {cut}");
+                    assert_eq!(Some(n), family.next_piece(bytes, true), "{at}");
+                    assert_eq!(is_final, family.next_piece(bytes, false).is_some(), "{at}");
+                    if is_final {
+                        break;
+                    }
+                }
             }
         }
     }

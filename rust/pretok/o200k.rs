@@ -48,7 +48,7 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
 pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     if let Some(n) = ascii_word(t.bytes) {
         // A word that reaches the end of the buffer goes on if more input may come.
-        return if n < t.bytes.len() || t.eof { Ok(n) } else { Err(NeedMore) };
+        return t.found(n);
     }
     if let Some(n) = ascii::piece(t.bytes, true) {
         return Ok(n);
@@ -115,7 +115,12 @@ fn lower_word(t: &Text, start: usize) -> Result<Result<usize, usize>, NeedMore> 
                 }
             }
             Ok(Some(c)) if c.is(LOWERISH) => return t.run(SITE_LOWER_RUN, i, any(LOWERISH)).map(Ok),
-            Ok(_) => return Ok(if after_last_lower > 0 { Ok(after_last_lower as usize) } else { Err(i) }),
+            Ok(found) => {
+                if found.is_none() {
+                    t.ended(SITE_LOWER_WORD, start, i, [after_last_lower, 0]);
+                }
+                return Ok(if after_last_lower > 0 { Ok(after_last_lower as usize) } else { Err(i) });
+            }
             Err(NeedMore) => return Err(t.stopped(SITE_LOWER_WORD, start, i, [after_last_lower, 0])),
         }
     }
