@@ -4,6 +4,7 @@ use crate::bpe;
 use crate::bpe::Ranks;
 use crate::error::{Error, Result};
 use crate::memo::{PieceMemo, RankCache, MEMO_MIN_BYTES};
+use crate::pair_cache::PairCache;
 use crate::piece_cache::{Key, PieceCaches};
 use crate::pretok::Family;
 use crate::scratch::{Scratch, ScratchPool};
@@ -22,6 +23,8 @@ pub struct Encoding {
     all_specials: Arc<SpecialMatcher>,
     /// Caches that one-shot calls keep warm for the next (see [`crate::scratch`]).
     scratch: ScratchPool,
+    /// Pair checks of growing pieces, made when a stream first needs them.
+    pairs: OnceLock<PairCache>,
 }
 
 /// Where `piece`, a slice of `bytes`, starts in it.
@@ -97,6 +100,7 @@ impl Encoding {
             special_bytes,
             all_specials,
             scratch: ScratchPool::default(),
+            pairs: OnceLock::new(),
         })
     }
 
@@ -193,10 +197,18 @@ impl Encoding {
         })
     }
 
-    /// Empties the caches that one-shot calls keep between calls (to measure a cold call, or to
-    /// give their memory back).
+    /// Empties the caches that calls keep for the next ones (the piece caches of one-shot calls,
+    /// the pair checks of streams), to measure a cold call.
     pub fn clear_caches(&self) {
         self.scratch.clear();
+        if let Some(pairs) = self.pairs.get() {
+            pairs.clear();
+        }
+    }
+
+    /// Which token pairs stay apart, as streams found them (see [`crate::pair_cache`]).
+    pub fn pairs(&self) -> &PairCache {
+        self.pairs.get_or_init(PairCache::default)
     }
 
     /// Number of tokens of `text`, all of it ordinary text.

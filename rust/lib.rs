@@ -5,6 +5,7 @@ pub mod encoding;
 pub mod error;
 pub mod memo;
 pub mod open_piece;
+pub mod pair_cache;
 pub mod piece_cache;
 pub mod pretok;
 pub mod scratch;

@@ -17,6 +17,7 @@
 //! further back (in the end to the start of the piece, which needs no check).
 
 use crate::bpe;
+use crate::pair_cache::PairCache;
 use crate::vocab::{Rank, Vocab};
 
 /// The encoding of one growing piece of a stream's tail.
@@ -83,17 +84,33 @@ impl OpenPiece {
     /// Brings the encoding up to the piece `tail[start..end]` and returns its number of tokens.
     /// The tail's bytes before `start + len()` must not have changed since the last call (only
     /// appends, and [`OpenPiece::shift`] for a drained front).
-    pub fn update(&mut self, vocab: &Vocab, tail: &[u8], start: usize, end: usize) -> usize {
+    /// `pairs` remembers which pairs of tokens stay apart.
+    pub fn update(&mut self, vocab: &Vocab, pairs: &PairCache, tail: &[u8], start: usize, end: usize) -> usize {
         let n = end - start;
         if self.start != start || self.len() > n {
             self.tokens.clear();
             self.start = start;
         }
-        if self.len() == n {
+        let old = self.len();
+        if old == n {
             return self.tokens.len();
         }
         let piece = &tail[start..];
         let k = self.tokens.len();
+        if k > 0 {
+            // Deltas most often end where tokens end: then the added bytes encode on their own
+            // and their first token stays apart from the last one before them (Pairs, above).
+            self.scratch.clear();
+            bpe::encode_spans(vocab, piece, old, n, &mut self.scratch);
+            let before = if k >= 2 { self.tokens[k - 2].0 as usize } else { 0 };
+            let first_end = self.scratch[0].0 as usize;
+            if pairs.apart(self.tokens[k - 1].1, self.scratch[0].1, || {
+                bpe::splits_at(vocab, tail, start + before, start + old, start + first_end)
+            }) {
+                self.tokens.extend_from_slice(&self.scratch);
+                return self.tokens.len();
+            }
+        }
         let mut back = 1;
         loop {
             let keep = k.saturating_sub(back);
@@ -104,9 +121,12 @@ impl OpenPiece {
             // after the boundary is the one that followed it before, the check is done.
             // The pair across the boundary lies in the tail already: tokens[keep - 1] then scratch[0].
             let before = if keep >= 2 { self.tokens[keep - 2].0 as usize } else { 0 };
+            let first_end = self.scratch[0].0 as usize;
             if keep == 0
                 || self.tokens[keep] == self.scratch[0]
-                || bpe::splits_at(vocab, tail, start + before, start + from, start + self.scratch[0].0 as usize)
+                || pairs.apart(self.tokens[keep - 1].1, self.scratch[0].1, || {
+                    bpe::splits_at(vocab, tail, start + before, start + from, start + first_end)
+                })
             {
                 self.tokens.truncate(keep);
                 self.tokens.extend_from_slice(&self.scratch);
@@ -139,10 +159,11 @@ mod tests {
             let bytes = text.as_bytes();
             for step in [1, 2, 3, 5, 8] {
                 let mut open = OpenPiece::default();
+                let pairs = PairCache::default();
                 let mut end = 0;
                 while end < bytes.len() {
                     end = (end + step).min(bytes.len());
-                    let n = open.update(vocab, bytes, 0, end);
+                    let n = open.update(vocab, &pairs, bytes, 0, end);
                     let mut expected = Vec::new();
                     bpe::encode_piece(vocab, &bytes[..end], &mut expected);
                     assert_eq!(open.ranks().collect::<Vec<_>>(), expected, "{text:?} to {end} by {step}");

@@ -362,6 +362,7 @@ impl Stream {
     fn count_open_tail(&mut self, first: Option<usize>) -> usize {
         let family = self.enc.family();
         let vocab = self.enc.vocab();
+        let pairs = self.enc.pairs();
         let bytes = self.tail.as_bytes();
         let mut resume = self.resume;
         let (mut pos, mut total) = (0, 0);
@@ -380,7 +381,7 @@ impl Stream {
                     _ if pos == 0 => usize::from(self.open[0].start() != 0 && !self.open[0].is_empty()),
                     _ => usize::from(self.open[0].start() == 0 && !self.open[0].is_empty()),
                 };
-                self.open[slot].update(vocab, bytes, pos, end)
+                self.open[slot].update(vocab, pairs, bytes, pos, end)
             } else {
                 bpe::count_piece_at(vocab, bytes, pos, end)
             };
