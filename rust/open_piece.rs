@@ -97,20 +97,20 @@ impl OpenPiece {
         }
         let piece = &tail[start..];
         let k = self.tokens.len();
-        if k > 0 {
-            // Deltas most often end where tokens end: then the added bytes encode on their own
-            // and their first token stays apart from the last one before them (Pairs, above).
-            self.scratch.clear();
-            bpe::encode_spans(vocab, piece, old, n, &mut self.scratch);
-            let before = if k >= 2 { self.tokens[k - 2].0 as usize } else { 0 };
-            let first_end = self.scratch[0].0 as usize;
-            if pairs.apart(self.tokens[k - 1].1, self.scratch[0].1, || {
-                bpe::splits_at(vocab, tail, start + before, start + old, start + first_end)
-            }) {
-                self.tokens.extend_from_slice(&self.scratch);
-                return self.tokens.len();
-            }
+        // Deltas most often end where tokens end: then the added bytes encode on their own and
+        // their first token stays apart from the last one before them (Pairs, above).
+        bpe::encode_spans(vocab, piece, old, n, &mut self.tokens);
+        if k == 0 {
+            return self.tokens.len();
         }
+        let before = if k >= 2 { self.tokens[k - 2].0 as usize } else { 0 };
+        let first_end = self.tokens[k].0 as usize;
+        if pairs.apart(self.tokens[k - 1].1, self.tokens[k].1, || {
+            bpe::splits_at(vocab, tail, start + before, start + old, start + first_end)
+        }) {
+            return self.tokens.len();
+        }
+        self.tokens.truncate(k);
         let mut back = 1;
         loop {
             let keep = k.saturating_sub(back);
