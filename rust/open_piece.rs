@@ -132,7 +132,7 @@ impl OpenPiece {
                 self.tokens.extend_from_slice(&self.scratch);
                 return self.tokens.len();
             }
-            back *= 4;
+            back *= 2;
         }
     }
 }
