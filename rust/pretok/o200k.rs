@@ -44,7 +44,8 @@ fn ascii_word(b: &[u8]) -> Option<usize> {
     }
 }
 
-/// End of the piece that starts at offset 0.
+/// End of the piece that starts at offset 0: the passes over ASCII bytes, then the full
+/// scanner (kept out of line, so that what callers inline is the short common path).
 pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     if let Some(n) = ascii_word(t.bytes) {
         // A word that reaches the end of the buffer goes on if more input may come.
@@ -53,6 +54,12 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
     if let Some(n) = ascii::piece(t.bytes, true) {
         return Ok(n);
     }
+    full(t)
+}
+
+/// The pattern's alternatives in order, over characters.
+#[inline(never)]
+fn full(t: &Text) -> Result<usize, NeedMore> {
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     let word_can_start = c0.is(LETTER | UPPERISH | LOWERISH) || is_prefix(c0);
     if word_can_start {
