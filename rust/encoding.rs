@@ -171,14 +171,16 @@ impl Encoding {
             let mut memo = LongPieceMemo::new(text);
             each_piece(self.family, text, pieces, |pieces, start, len, key| {
                 let cached = pieces.get(bytes, key);
-                if cached.is_some_and(|c| c.extend(out)) {
+                if cached.is_some_and(|c| c.extend(out) || pieces.extend_spilled(bytes, key, start, len, out)) {
                     return;
                 }
                 let at = out.len();
                 if !matches!(key, Key::None) {
                     bpe::encode_piece_at(&mut ranks, bytes, start, start + len, out);
-                    if cached.is_none() {
-                        pieces.insert(bytes, key, &out[at..]);
+                    match cached {
+                        None => pieces.insert(bytes, key, start, len, &out[at..]),
+                        // The count is kept, the ids did not fit: they go a tier up.
+                        Some(_) => pieces.insert_spilled(bytes, key, start, len, &out[at..]),
                     }
                 } else if let Some(r) = ranks.rank_at(bytes, start, start + len) {
                     out.push(r);
@@ -226,7 +228,7 @@ impl Encoding {
                     ids.clear();
                     bpe::encode_piece_at(&mut ranks, bytes, start, start + len, ids);
                     total += ids.len();
-                    pieces.insert(bytes, key, ids);
+                    pieces.insert(bytes, key, start, len, ids);
                 } else if ranks.rank_at(bytes, start, start + len).is_some() {
                     total += 1;
                 } else if let Some(memo) = memo.get() {

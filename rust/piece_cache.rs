@@ -141,6 +141,9 @@ pub struct PieceCache<const W: usize, const V: usize, const BITS: u32> {
 /// The cache of pieces of up to 15 bytes (most pieces of most text): 2^15 sets of two 32-byte
 /// entries, 2 MiB.
 pub type ShortPieces = PieceCache<1, 1, 15>;
+/// The ids of short pieces with more than five tokens (a word of a script that a vocabulary
+/// splits into bytes): 2^13 sets of two 64-byte entries, 1 MiB.
+pub type ShortWidePieces = PieceCache<1, 3, 13>;
 /// The cache of pieces of 16 to 47 bytes (long words, runs of CJK or Thai), with up to 25 ids:
 /// 2^12 sets of two 128-byte entries, 2 MiB.
 pub type LongerPieces = PieceCache<3, 5, 12>;
@@ -159,6 +162,8 @@ impl<const W: usize, const V: usize, const BITS: u32> Default for PieceCache<W, 
 impl<const W: usize, const V: usize, const BITS: u32> PieceCache<W, V, BITS> {
     /// Longest piece this cache keeps.
     pub const KEY_MAX: usize = key_max(W);
+    /// Most ids an entry keeps (a piece with more keeps its count only).
+    pub const IDS_MAX: usize = IDS_PER_WORD * V;
 
     #[inline(always)]
     fn set_of(key: [u128; W]) -> usize {
@@ -249,6 +254,7 @@ pub enum Key {
 #[derive(Default)]
 pub struct PieceCaches {
     short: ShortPieces,
+    short_wide: ShortWidePieces,
     longer: LongerPieces,
     long: LongPieces,
 }
@@ -291,15 +297,49 @@ impl PieceCaches {
         }
     }
 
-    /// Keeps `ids` as the tokens of `key`'s piece.
+    /// Keeps `ids` as the tokens of `key`'s piece, `bytes[start..start + len]`; when there are
+    /// more than its tier holds, the tier keeps their count and a wider tier the ids.
     #[inline]
-    pub fn insert(&mut self, bytes: &[u8], key: Key, ids: &[Rank]) {
-        match key {
-            Key::Short(k, set) => self.short.insert_in(set, [k], ids),
-            Key::Longer(start, len) => self.longer.insert(key_at(bytes, start, len), ids),
-            Key::Long(start, len) => self.long.insert(key_at(bytes, start, len), ids),
-            Key::None => {}
+    pub fn insert(&mut self, bytes: &[u8], key: Key, start: usize, len: usize, ids: &[Rank]) {
+        let holds = match key {
+            Key::Short(k, set) => {
+                self.short.insert_in(set, [k], ids);
+                ShortPieces::IDS_MAX
+            }
+            Key::Longer(start, len) => {
+                self.longer.insert(key_at(bytes, start, len), ids);
+                LongerPieces::IDS_MAX
+            }
+            Key::Long(start, len) => {
+                self.long.insert(key_at(bytes, start, len), ids);
+                LongPieces::IDS_MAX
+            }
+            Key::None => return,
+        };
+        if ids.len() > holds {
+            self.insert_spilled(bytes, key, start, len, ids);
         }
+    }
+
+    /// Keeps `ids`, too many for `key`'s tier, in the wider tier: short pieces in their own
+    /// (whose entries hold any short piece's ids), longer ones in the long pieces' tier.
+    pub fn insert_spilled(&mut self, bytes: &[u8], key: Key, start: usize, len: usize, ids: &[Rank]) {
+        match key {
+            Key::Short(k, _) => self.short_wide.insert([k], ids),
+            Key::Longer(..) => self.long.insert(key_at(bytes, start, len), ids),
+            Key::Long(..) | Key::None => {}
+        }
+    }
+
+    /// Appends to `out` the ids of a piece whose own tier kept only their count, from the wider
+    /// tier; false when it does not have them.
+    pub fn extend_spilled(&self, bytes: &[u8], key: Key, start: usize, len: usize, out: &mut Vec<Rank>) -> bool {
+        let wide = match key {
+            Key::Short(k, _) => self.short_wide.get([k]),
+            Key::Longer(..) => self.long.get(key_at(bytes, start, len)),
+            Key::Long(..) | Key::None => None,
+        };
+        wide.is_some_and(|c| c.extend(out))
     }
 }
 
@@ -391,5 +431,37 @@ mod tests {
         assert_eq!(c.get(same[0]), None);
         assert_eq!(c.get(same[1]).unwrap().count(), 1);
         assert_eq!(c.get(same[2]).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn ids_that_do_not_fit_a_tier_go_up_a_tier() {
+        let mut caches = PieceCaches::default();
+        let text = b"a short piece, then a longer one with many tokens in it";
+        let mut out = Vec::new();
+        for (len, n) in [(10, 8), (12, 15), (15, 2), (30, 30), (30, 3)] {
+            let ids: Vec<Rank> = (0..n).map(|i| 1000 + i as Rank).collect();
+            let key = PieceCaches::key(text, 0, len);
+            caches.insert(text, key, 0, len, &ids);
+            let cached = caches.get(text, key).unwrap();
+            assert_eq!(cached.count(), n as usize);
+            out.clear();
+            if n <= 5 || (16..=47).contains(&len) && n <= 25 {
+                assert!(cached.extend(&mut out));
+            } else {
+                assert!(!cached.extend(&mut out));
+                assert!(caches.extend_spilled(text, key, 0, len, &mut out));
+            }
+            assert_eq!(out, ids, "{len} bytes, {n} ids");
+        }
+        // More ids than the wider tier holds: only the count is kept.
+        for (len, n) in [(5, 16), (40, 46)] {
+            let key = PieceCaches::key(text, 0, len);
+            let ids: Vec<Rank> = (0..n).collect();
+            caches.insert(text, key, 0, len, &ids);
+            assert_eq!(caches.get(text, key).unwrap().count(), n as usize);
+            out.clear();
+            assert!(!caches.extend_spilled(text, key, 0, len, &mut out));
+            assert!(out.is_empty());
+        }
     }
 }
