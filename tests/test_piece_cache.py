@@ -3,7 +3,8 @@
 A cached piece answers from an entry keyed by its bytes; these tests fill the caches past their
 size (so entries are dropped and replaced), repeat pieces that differ only in length or in one
 byte, cover every cache tier (up to 15, 47 and 111 bytes, and longer pieces that no tier keeps),
-pieces of more tokens than an entry keeps ids for, and emptied caches, always against tiktoken.
+pieces of more tokens than an entry keeps ids for (whose ids go to a wider tier), and emptied
+caches, always against tiktoken.
 """
 
 from __future__ import annotations
@@ -58,6 +59,26 @@ def test_pieces_that_differ_in_length_or_one_byte(name):
             for t in (w, w + w[-1], w[:-1] + alphabet[0], " " + w, w.upper()):
                 assert enc.encode_ordinary(t) == ref.encode_ordinary(t), t
                 assert enc.count(t) == len(ref.encode_ordinary(t)), t
+
+
+@pytest.mark.parametrize("name", ENCODINGS)
+def test_short_pieces_of_many_tokens(name):
+    """Words that a vocabulary splits into bytes keep their ids in a wider tier than their count."""
+    rng = random.Random(7)
+    enc, ref = streamtok.get_encoding(name), support.tk(name)
+    # Hebrew, Arabic, Greek with accents, Georgian: up to 15 bytes, often more than five tokens.
+    alphabets = ["אבגדהוזחטיכלמנסעפצקרשת", "ابتثجحخدذرزسشصضطظعغفقكلمنهوي", "άέήίόύώϊϋΐΰ", "აბგდევზთიკლმნოპ"]
+    pieces = ["".join(rng.choice(rng.choice(alphabets)) for _ in range(rng.randint(2, 7))) for _ in range(40_000)]
+    text = " ".join(pieces)
+    expected = ref.encode_ordinary(text)
+    assert max(len(ref.encode_ordinary(" " + p)) for p in pieces[:2000]) > 5
+    # Counted first (the count goes in one tier, the ids in the wider one), then encoded twice:
+    # the second time from the caches, after more pieces than the wider tier holds.
+    assert enc.count(text) == len(expected)
+    assert enc.encode_ordinary(text) == expected
+    assert enc.encode_ordinary(text) == expected
+    for p in rng.sample(pieces, 2000):
+        assert enc.encode_ordinary(" " + p) == ref.encode_ordinary(" " + p), p
 
 
 @pytest.mark.parametrize("name", ENCODINGS)
