@@ -3,10 +3,11 @@
 use crate::bpe;
 use crate::bpe::Ranks;
 use crate::error::{Error, Result};
-use crate::memo::{PieceMemo, RankCache, MEMO_MIN_BYTES};
+use crate::long_pieces::LongPieces;
 use crate::pair_cache::PairCache;
 use crate::piece_cache::{Key, PieceCaches};
 use crate::pretok::Family;
+use crate::rank_cache::RankCache;
 use crate::scratch::{Scratch, ScratchPool};
 use crate::special::SpecialMatcher;
 use crate::vocab::{Rank, Spec, Vocab, BUILTIN_NAMES};
@@ -59,26 +60,6 @@ fn each_piece(
         current = next;
     }
     f(caches, current.0, current.1, current.2);
-}
-
-/// A memo of merged pieces too long for the piece caches, made when a text long enough to
-/// repeat them has the first.
-struct LongPieceMemo {
-    memo: Option<PieceMemo>,
-    wanted: bool,
-}
-
-impl LongPieceMemo {
-    fn new(text: &str) -> Self {
-        LongPieceMemo { memo: None, wanted: text.len() >= MEMO_MIN_BYTES }
-    }
-
-    fn get(&mut self) -> Option<&mut PieceMemo> {
-        if self.wanted && self.memo.is_none() {
-            self.memo = Some(PieceMemo::default());
-        }
-        self.memo.as_mut()
-    }
 }
 
 impl Encoding {
@@ -166,9 +147,8 @@ impl Encoding {
     pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
         self.scratch.with(|scratch| {
             let bytes = text.as_bytes();
-            let Scratch { pieces, ranks, .. } = scratch;
+            let Scratch { pieces, ranks, long, .. } = scratch;
             let mut ranks = RankCache::new(&self.vocab, ranks);
-            let mut memo = LongPieceMemo::new(text);
             each_piece(self.family, text, pieces, |pieces, start, len, key| {
                 let cached = pieces.get(bytes, key);
                 if cached.is_some_and(|c| c.extend(out) || pieces.extend_spilled(bytes, key, start, len, out)) {
@@ -184,13 +164,15 @@ impl Encoding {
                     }
                 } else if let Some(r) = ranks.rank_at(bytes, start, start + len) {
                     out.push(r);
-                } else if let Some(memo) = memo.get() {
-                    let (at, n, hit) = memo.get_or_insert(bytes, start, len, || {
-                        bpe::encode_merged(&mut ranks, bytes, start, start + len, out);
-                        (at as u32, (out.len() - at) as u32)
-                    });
-                    if hit {
-                        out.extend_from_within(at as usize..(at + n) as usize);
+                } else if len <= LongPieces::PIECE_MAX {
+                    let piece = &bytes[start..start + len];
+                    let hash = LongPieces::hash_of(piece);
+                    match long.get(hash, piece).and_then(|found| found.ids) {
+                        Some(ids) => out.extend_from_slice(ids),
+                        None => {
+                            bpe::encode_merged(&mut ranks, bytes, start, start + len, out);
+                            long.insert(hash, piece, out.len() - at, Some(&out[at..]));
+                        }
                     }
                 } else {
                     bpe::encode_merged(&mut ranks, bytes, start, start + len, out);
@@ -217,9 +199,8 @@ impl Encoding {
     pub fn count(&self, text: &str) -> usize {
         self.scratch.with(|scratch| {
             let bytes = text.as_bytes();
-            let Scratch { pieces, ranks, ids } = scratch;
+            let Scratch { pieces, ranks, ids, long } = scratch;
             let mut ranks = RankCache::new(&self.vocab, ranks);
-            let mut memo = LongPieceMemo::new(text);
             let mut total = 0;
             each_piece(self.family, text, pieces, |pieces, start, len, key| {
                 if let Some(c) = pieces.get(bytes, key) {
@@ -231,11 +212,17 @@ impl Encoding {
                     pieces.insert(bytes, key, start, len, ids);
                 } else if ranks.rank_at(bytes, start, start + len).is_some() {
                     total += 1;
-                } else if let Some(memo) = memo.get() {
-                    let (n, _, _) = memo.get_or_insert(bytes, start, len, || {
-                        (bpe::count_merged(&mut ranks, bytes, start, start + len) as u32, 0)
-                    });
-                    total += n as usize;
+                } else if len <= LongPieces::PIECE_MAX {
+                    let piece = &bytes[start..start + len];
+                    let hash = LongPieces::hash_of(piece);
+                    total += match long.get(hash, piece) {
+                        Some(found) => found.count,
+                        None => {
+                            let n = bpe::count_merged(&mut ranks, bytes, start, start + len);
+                            long.insert(hash, piece, n, None);
+                            n
+                        }
+                    };
                 } else {
                     total += bpe::count_merged(&mut ranks, bytes, start, start + len);
                 }

@@ -3,11 +3,12 @@
 pub mod bpe;
 pub mod encoding;
 pub mod error;
-pub mod memo;
+pub mod long_pieces;
 pub mod open_piece;
 pub mod pair_cache;
 pub mod piece_cache;
 pub mod pretok;
+pub mod rank_cache;
 pub mod scratch;
 pub mod special;
 pub mod stream;

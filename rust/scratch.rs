@@ -4,8 +4,9 @@
 //! locking, and hands it back. Calls on other threads at the same time get their own, so a
 //! batch on two threads uses two; at most [`POOLED`] wait in the pool between calls.
 
-use crate::memo::rank_slots;
+use crate::long_pieces::LongPieces;
 use crate::piece_cache::PieceCaches;
+use crate::rank_cache::rank_slots;
 use crate::vocab::Rank;
 use std::sync::Mutex;
 
@@ -13,10 +14,12 @@ use std::sync::Mutex;
 pub struct Scratch {
     /// Tokens of pieces seen before.
     pub pieces: PieceCaches,
-    /// Slots of the [`RankCache`](crate::memo::RankCache) the merges look ranks up through.
+    /// Slots of the [`RankCache`](crate::rank_cache::RankCache) the merges look ranks up through.
     pub ranks: Box<[u128]>,
     /// Tokens of the piece being merged.
     pub ids: Vec<Rank>,
+    /// Tokens of pieces too long for `pieces`.
+    pub long: LongPieces,
 }
 
 /// Most scratches kept between calls.
@@ -37,6 +40,7 @@ impl ScratchPool {
             pieces: PieceCaches::default(),
             ranks: rank_slots(),
             ids: Vec::with_capacity(64),
+            long: LongPieces::default(),
         });
         let out = f(&mut scratch);
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());

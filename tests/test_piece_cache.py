@@ -2,7 +2,7 @@
 
 A cached piece answers from an entry keyed by its bytes; these tests fill the caches past their
 size (so entries are dropped and replaced), repeat pieces that differ only in length or in one
-byte, cover every cache tier (up to 15, 47 and 111 bytes, and longer pieces that no tier keeps),
+byte, cover every cache tier (up to 15, 47 and 111 bytes, and longer pieces, kept whole up to a size),
 pieces of more tokens than an entry keeps ids for (whose ids go to a wider tier), and emptied
 caches, always against tiktoken.
 """
@@ -79,6 +79,32 @@ def test_short_pieces_of_many_tokens(name):
     assert enc.encode_ordinary(text) == expected
     for p in rng.sample(pieces, 2000):
         assert enc.encode_ordinary(" " + p) == ref.encode_ordinary(" " + p), p
+
+
+@pytest.mark.parametrize("name", ENCODINGS)
+def test_long_pieces_kept_between_calls(name):
+    """Pieces over 111 bytes are kept whole from call to call, up to 16 KiB and a budget of 2 MiB."""
+    rng = random.Random(11)
+    enc, ref = streamtok.get_encoding(name), support.tk(name)
+    thai = "กขคงจฉชซฌญฎฏฐฑฒณดตถทธนบปผฝพฟภมยรลวศษสหอฮะาำิีึืุู"
+    # Long runs of Thai (one piece in o200k_base) and of punctuation, 112 bytes to past 16 KiB.
+    shapes = [thai, "!?.,;:-=+*", " "]
+    lengths = [38, 40, 112, 113, 1000, 5461, 5462, 16384, 16385, 20000]
+    pieces = []
+    for n in lengths:
+        for alphabet in shapes:
+            pieces.append("".join(rng.choice(alphabet) for _ in range(n)))
+    # More distinct long pieces than the budget holds, then the first ones again.
+    pieces += ["".join(rng.choice(thai) for _ in range(300)) for _ in range(3000)]
+    pieces += pieces[:40]
+    for p in pieces:
+        text = "x" + p + "y"
+        expected = ref.encode_ordinary(text)
+        # Counted, encoded, then counted and encoded again from what the first calls kept.
+        assert enc.count(text) == len(expected)
+        assert enc.encode_ordinary(text) == expected
+        assert enc.encode_ordinary(text) == expected
+        assert enc.count(text) == len(expected)
 
 
 @pytest.mark.parametrize("name", ENCODINGS)

@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use streamtok::bpe;
-use streamtok::memo::{rank_slots, RankCache};
+use streamtok::rank_cache::{rank_slots, RankCache};
 use streamtok::vocab::{Spec, Vocab};
 use streamtok::{Encoding, Family, Rank};
 

@@ -1,70 +1,12 @@
-//! Caches that serve one encode or count call at a time, so they need no locking.
+//! Rank lookups of one call's merges, cached in front of the vocabulary.
 //!
-//! Natural text repeats itself. [`PieceMemo`] remembers, within one long text, the BPE result of
-//! pieces too long for the [piece caches](crate::piece_cache) (over 111 bytes); [`RankCache`] keeps the
-//! ranks the merges look up, hits and misses alike, in a table small enough for the L2 cache,
-//! where the vocabulary's own table would cost a trip to memory. Both compare whole keys: a hit
-//! is exact.
+//! [`RankCache`] keeps the ranks the merges look up, hits and misses alike, in a table small
+//! enough for the L2 cache, where the vocabulary's own table would cost a trip to memory. It
+//! serves one call at a time (see [`crate::scratch`]), so it needs no locking, and compares whole
+//! keys: a hit is exact.
 
 use crate::bpe::Ranks;
-use crate::vocab::{hash, hash_packed, pack, pack_at, Rank, Vocab, SHORT};
-
-/// One remembered piece: where it occurs in the text, and where its result is.
-#[derive(Clone, Copy, Default)]
-struct Slot {
-    start: u32,
-    len: u32,
-    value: u32,
-    value_len: u32,
-}
-
-/// A direct-mapped memo over one text; a newer piece replaces an older one in its slot.
-pub struct PieceMemo {
-    slots: Vec<Slot>,
-}
-
-/// Texts shorter than this are not worth a memo.
-pub const MEMO_MIN_BYTES: usize = 4096;
-const SLOTS: usize = 4096;
-
-#[inline]
-fn slot_of(piece: &[u8]) -> usize {
-    (hash(piece) >> 40) as usize & (SLOTS - 1)
-}
-
-impl Default for PieceMemo {
-    fn default() -> Self {
-        PieceMemo { slots: vec![Slot::default(); SLOTS] }
-    }
-}
-
-impl PieceMemo {
-    /// The value remembered for the piece `text[start..start + len]`, else `compute()`'s,
-    /// remembered. Values are `(offset, len)` pairs whose meaning is the caller's.
-    #[inline]
-    pub fn get_or_insert(
-        &mut self,
-        text: &[u8],
-        start: usize,
-        len: usize,
-        compute: impl FnOnce() -> (u32, u32),
-    ) -> (u32, u32, bool) {
-        let piece = &text[start..start + len];
-        let i = slot_of(piece);
-        let s = self.slots[i];
-        if s.len as usize == len && len > 0 {
-            let seen = &text[s.start as usize..s.start as usize + len];
-            if seen == piece {
-                return (s.value, s.value_len, true);
-            }
-        }
-        let (value, value_len) = compute();
-        if let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(len)) {
-            self.slots[i] = Slot { start, len, value, value_len };
-        }
-        (value, value_len, false)
-    }
-}
+use crate::vocab::{hash_packed, pack, pack_at, Rank, Vocab, SHORT};
 
 /// Slots of a [`RankCache`]: 16384 of 16 bytes, 256 KiB.
 const RANK_SLOTS: usize = 16384;
@@ -134,15 +76,6 @@ impl Ranks for RankCache<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_hit_needs_equal_bytes() {
-        let text = b"abcXabcYabd";
-        let mut m = PieceMemo::default();
-        assert_eq!(m.get_or_insert(text, 0, 3, || (7, 1)), (7, 1, false));
-        assert_eq!(m.get_or_insert(text, 4, 3, || (9, 9)), (7, 1, true));
-        assert!(!m.get_or_insert(text, 8, 3, || (5, 2)).2);
-    }
 
     #[test]
     fn rank_cache_agrees_with_the_vocabulary() {
