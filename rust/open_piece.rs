@@ -12,9 +12,13 @@
 //!   whole when the one pair across the boundary is such a pair. (Conversely, by locality, the
 //!   adjacent tokens of any encoding are such pairs.)
 //!
-//! So after a delta the tokens up to a boundary a few tokens back are kept, the rest is encoded
-//! again, and the pair across the boundary is checked; if the check fails, the boundary moves
-//! further back (in the end to the start of the piece, which needs no check).
+//! So after a delta the added bytes are first encoded on their own and joined to the tokens
+//! before them, which holds when the pair across is such a pair: the usual case, as deltas from an
+//! API end where tokens end. Otherwise the tokens up to a boundary a few tokens back are kept, the
+//! rest is encoded again, and the pair across the boundary is checked; if the check fails, the
+//! boundary moves further back (in the end to the start of the piece, which needs no check). The
+//! pair checks of an encoding are remembered ([`PairCache`]): a stream asks the same ones again
+//! and again.
 
 use crate::bpe;
 use crate::pair_cache::PairCache;
