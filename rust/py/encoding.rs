@@ -129,7 +129,8 @@ impl PyEncoding {
         }
     }
 
-    /// Empties the piece caches that `count` and `encode` keep warm between calls.
+    /// Empties the caches that calls keep warm for the next (pieces of `count` and `encode`, pair
+    /// checks of streams), to measure a cold call.
     fn _clear_caches(&self) {
         self.inner.clear_caches();
     }
