@@ -293,56 +293,9 @@ impl Encoding {
     }
 }
 
-/// `f` over every item, on up to `threads` scoped threads; results keep the items' order.
-///
-/// Threads take small chunks of items from a shared counter until none are left, so a batch
-/// whose costly texts sit together (a corpus sorted by language) still keeps every thread busy.
-pub fn parallel_map<I: Sync, T: Send>(items: &[I], threads: usize, f: &(impl Fn(&I) -> T + Sync)) -> Vec<T> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let threads = threads.clamp(1, items.len().max(1));
-    if threads == 1 {
-        return items.iter().map(f).collect();
-    }
-    // Chunks small enough to even out the threads' loads, large enough to make the shared
-    // counter cheap: 16 per thread, at most 64 items.
-    let chunk = items.len().div_ceil(threads * 16).clamp(1, 64);
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done: Vec<(usize, Vec<T>)> = Vec::new();
-        loop {
-            let start = next.fetch_add(chunk, Ordering::Relaxed);
-            if start >= items.len() {
-                return done;
-            }
-            let part = &items[start..(start + chunk).min(items.len())];
-            done.push((start, part.iter().map(f).collect()));
-        }
-    };
-    let mut parts: Vec<(usize, Vec<T>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut parts = work();
-        for h in handles {
-            // A panicking worker re-raises its panic here, where the bindings turn it into an error.
-            parts.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        }
-        parts
-    });
-    parts.sort_unstable_by_key(|p| p.0);
-    parts.into_iter().flat_map(|p| p.1).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parallel_map_keeps_order() {
-        let items: Vec<usize> = (0..1000).collect();
-        for threads in [1, 2, 3, 7] {
-            assert_eq!(parallel_map(&items, threads, &|x| x * 2), items.iter().map(|x| x * 2).collect::<Vec<_>>());
-        }
-        assert!(parallel_map(&[] as &[usize], 2, &|x| *x).is_empty());
-    }
 
     #[test]
     fn builtins_are_shared() {

@@ -6,6 +6,7 @@ pub mod error;
 pub mod long_pieces;
 pub mod open_piece;
 pub mod pair_cache;
+pub mod parallel;
 pub mod piece_cache;
 pub mod pretok;
 pub mod rank_cache;

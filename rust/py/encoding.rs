@@ -45,7 +45,49 @@ impl PyEncoding {
         let owned: Vec<Bound<'_, PyAny>> = texts.try_iter()?.collect::<PyResult<_>>()?;
         let strs: Vec<Cow<'_, str>> = owned.iter().map(|t| text_of(t)).collect::<PyResult<_>>()?;
         let strs: Vec<&str> = strs.iter().map(|s| s.as_ref()).collect();
-        Ok(py.detach(|| crate::encoding::parallel_map(&strs, num_threads, &|t: &&str| f(t))))
+        Ok(py.detach(|| crate::parallel::parallel_map(&strs, num_threads, &|t: &&str| f(t))))
+    }
+
+    /// The lists of ids `f` gives every text, encoded on up to `num_threads` threads without the
+    /// GIL while this thread, with it, turns the texts done so far into lists: making Python
+    /// objects takes the GIL, so doing it after all the encoding would leave it to one thread.
+    fn batch_lists<'py>(
+        py: Python<'py>,
+        texts: &Bound<'_, PyAny>,
+        num_threads: usize,
+        f: impl Fn(&str) -> Vec<Rank> + Sync,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let owned: Vec<Bound<'_, PyAny>> = texts.try_iter()?.collect::<PyResult<_>>()?;
+        let strs: Vec<Cow<'_, str>> = owned.iter().map(|t| text_of(t)).collect::<PyResult<_>>()?;
+        let strs: Vec<&str> = strs.iter().map(|s| s.as_ref()).collect();
+        if num_threads <= 1 {
+            return lists_of(py, &py.detach(|| crate::parallel::parallel_map(&strs, 1, &|t: &&str| f(t))));
+        }
+        let mut lists: Vec<Option<Bound<'py, PyList>>> = strs.iter().map(|_| None).collect();
+        let encode = |t: &&str| f(t);
+        crate::parallel::parallel_chunks(&strs, num_threads, &encode, |mut chunks| -> PyResult<()> {
+            loop {
+                // A chunk another thread finished is made into lists at once; else this thread
+                // encodes one itself, or waits for the others, without the GIL.
+                let next = match chunks.ready() {
+                    Some(done) => Some(done),
+                    None => {
+                        let (next, back) = py.detach(move || (chunks.next(), chunks));
+                        chunks = back;
+                        next
+                    }
+                };
+                let Some((start, ids)) = next else { return Ok(()) };
+                for (slot, ids) in lists[start..].iter_mut().zip(&ids) {
+                    *slot = Some(list_of(py, ids)?);
+                }
+            }
+        })?;
+        let lists: Vec<Bound<'py, PyList>> = lists.into_iter().flatten().collect();
+        if lists.len() != strs.len() {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err("a text of the batch was not encoded"));
+        }
+        PyList::new(py, lists)
     }
 }
 
@@ -161,7 +203,7 @@ impl PyEncoding {
         texts: &Bound<'_, PyAny>,
         num_threads: usize,
     ) -> PyResult<Bound<'py, PyList>> {
-        lists_of(py, &Self::batch(py, texts, num_threads, |t| self.inner.encode_ordinary(t))?)
+        Self::batch_lists(py, texts, num_threads, |t| self.inner.encode_ordinary(t))
     }
 
     /// Counts the tokens of every text of `texts`, in parallel.
@@ -180,7 +222,7 @@ impl PyEncoding {
         num_threads: usize,
     ) -> PyResult<Bound<'py, PyList>> {
         let matcher = self.matcher(allowed)?;
-        lists_of(py, &Self::batch(py, texts, num_threads, |t| self.inner.encode(t, &matcher))?)
+        Self::batch_lists(py, texts, num_threads, |t| self.inner.encode(t, &matcher))
     }
 
     /// The bytes of `tokens`, concatenated.
