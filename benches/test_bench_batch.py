@@ -6,11 +6,11 @@ keeps the files' order (languages in runs, as real batches often are); "shuffled
 the two show whether splitting the batch into equal runs of texts leaves one thread idle.
 
 Wall-clock scaling needs two idle cores, which a shared machine may not have, so streamtok's
-two-thread benchmarks also record two figures measured in CPU time (per thread, so other
-processes do not skew them): ``serial_share``, the calling thread's own CPU time during the call
-(the work done holding the GIL: taking the texts, building the result) over the whole call's CPU
-time on one thread; and ``split_bound``, the best speedup the split into two equal runs of texts
-allows, from each run's CPU time on one thread.
+two-thread benchmarks also record what CPU time shows (other processes do not skew it):
+``calling_share``, the calling thread's part of the call's CPU time on two threads (it takes the
+texts and builds the result, holding the GIL, and takes chunks of texts like the other thread),
+and ``cpu_bound``, the speedup the call could reach with two idle cores: the one-thread call's CPU
+time over the larger of the two threads' CPU times in the two-thread call.
 """
 
 from __future__ import annotations
@@ -53,24 +53,21 @@ def expected(enc: str, order: str) -> list[int]:
     return [len(ids) for ids in support.tk(enc).encode_ordinary_batch(batch(order), num_threads=2)]
 
 
-def _thread_cpu(call, rounds: int = 3) -> float:
-    """Median CPU time of the calling thread over ``call()``."""
+def _cpu_times(call, rounds: int = 3) -> tuple[float, float]:
+    """Median CPU times of the calling thread and of the whole process over ``call()``."""
     times = []
     for _ in range(rounds):
-        start = time.thread_time()
+        thread, process = time.thread_time(), time.process_time()
         call()
-        times.append(time.thread_time() - start)
-    return statistics.median(times)
+        times.append((time.thread_time() - thread, time.process_time() - process))
+    return statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
 
 
 def _cpu_figures(benchmark, call, texts: list[str]) -> None:
-    """``serial_share`` and ``split_bound`` of ``call(texts, num_threads=...)`` (see above)."""
-    one = _thread_cpu(lambda: call(texts, num_threads=1))
-    half = (len(texts) + 1) // 2  # as parallel_map splits: runs of ceil(n / threads) texts
-    a = _thread_cpu(lambda: call(texts[:half], num_threads=1))
-    b = _thread_cpu(lambda: call(texts[half:], num_threads=1))
-    benchmark.extra_info.update(serial_share=_thread_cpu(lambda: call(texts, num_threads=2)) / one,
-                                split_bound=(a + b) / max(a, b))
+    """``calling_share`` and ``cpu_bound`` of ``call(texts, num_threads=...)`` (see above)."""
+    _, one = _cpu_times(lambda: call(texts, num_threads=1))
+    calling, total = _cpu_times(lambda: call(texts, num_threads=2))
+    benchmark.extra_info.update(calling_share=calling / total, cpu_bound=one / max(calling, total - calling))
 
 
 def _label(benchmark, enc: str, order: str, impl: str, op: str, threads: int, counts) -> None:
