@@ -1,6 +1,6 @@
 //! `streamtok._native.Encoding`: the one-shot API over [`crate::Encoding`].
 
-use super::ids::{list_of, lists_of};
+use super::ids::list_of;
 use super::text::{text_of, type_error, DETACH_BYTES};
 use crate::encoding::Encoding;
 use crate::pretok::Family;
@@ -16,6 +16,14 @@ use std::sync::Arc;
 #[pyclass(name = "Encoding", module = "streamtok._native", subclass, frozen)]
 pub struct PyEncoding {
     pub(crate) inner: Arc<Encoding>,
+}
+
+/// `f` over the UTF-8 texts of the `str` objects `texts` yields, borrowed where they need no copy.
+fn with_texts<R>(texts: &Bound<'_, PyAny>, f: impl FnOnce(&[&str]) -> PyResult<R>) -> PyResult<R> {
+    let owned: Vec<Bound<'_, PyAny>> = texts.try_iter()?.collect::<PyResult<_>>()?;
+    let strs: Vec<Cow<'_, str>> = owned.iter().map(|t| text_of(t)).collect::<PyResult<_>>()?;
+    let strs: Vec<&str> = strs.iter().map(|s| s.as_ref()).collect();
+    f(&strs)
 }
 
 impl PyEncoding {
@@ -42,10 +50,7 @@ impl PyEncoding {
         num_threads: usize,
         f: impl Fn(&str) -> T + Sync,
     ) -> PyResult<Vec<T>> {
-        let owned: Vec<Bound<'_, PyAny>> = texts.try_iter()?.collect::<PyResult<_>>()?;
-        let strs: Vec<Cow<'_, str>> = owned.iter().map(|t| text_of(t)).collect::<PyResult<_>>()?;
-        let strs: Vec<&str> = strs.iter().map(|s| s.as_ref()).collect();
-        Ok(py.detach(|| crate::parallel::parallel_map(&strs, num_threads, &|t: &&str| f(t))))
+        with_texts(texts, |strs| Ok(py.detach(|| crate::parallel::parallel_map(strs, num_threads, &|t: &&str| f(t)))))
     }
 
     /// The lists of ids `f` gives every text, encoded on up to `num_threads` threads without the
@@ -57,15 +62,19 @@ impl PyEncoding {
         num_threads: usize,
         f: impl Fn(&str) -> Vec<Rank> + Sync,
     ) -> PyResult<Bound<'py, PyList>> {
-        let owned: Vec<Bound<'_, PyAny>> = texts.try_iter()?.collect::<PyResult<_>>()?;
-        let strs: Vec<Cow<'_, str>> = owned.iter().map(|t| text_of(t)).collect::<PyResult<_>>()?;
-        let strs: Vec<&str> = strs.iter().map(|s| s.as_ref()).collect();
-        if num_threads <= 1 {
-            return lists_of(py, &py.detach(|| crate::parallel::parallel_map(&strs, 1, &|t: &&str| f(t))));
-        }
+        with_texts(texts, |strs| Self::lists_of_texts(py, strs, num_threads, f))
+    }
+
+    /// [`PyEncoding::batch_lists`] over texts already taken out of their objects.
+    fn lists_of_texts<'py>(
+        py: Python<'py>,
+        strs: &[&str],
+        num_threads: usize,
+        f: impl Fn(&str) -> Vec<Rank> + Sync,
+    ) -> PyResult<Bound<'py, PyList>> {
         let mut lists: Vec<Option<Bound<'py, PyList>>> = strs.iter().map(|_| None).collect();
         let encode = |t: &&str| f(t);
-        crate::parallel::parallel_chunks(&strs, num_threads, &encode, |mut chunks| -> PyResult<()> {
+        crate::parallel::parallel_chunks(strs, num_threads, &encode, |mut chunks| -> PyResult<()> {
             loop {
                 // A chunk another thread finished is made into lists at once; else this thread
                 // encodes one itself, or waits for the others, without the GIL.

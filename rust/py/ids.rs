@@ -45,9 +45,3 @@ pub(crate) fn list_of<'py>(py: Python<'py>, ids: &[Rank]) -> PyResult<Bound<'py,
         None => Ok(list),
     }
 }
-
-/// A Python list of lists of ids.
-pub(crate) fn lists_of<'py>(py: Python<'py>, all: &[Vec<Rank>]) -> PyResult<Bound<'py, PyList>> {
-    let lists = all.iter().map(|ids| list_of(py, ids)).collect::<PyResult<Vec<_>>>()?;
-    PyList::new(py, lists)
-}
