@@ -10,7 +10,7 @@ use crate::bpe;
 use crate::encoding::Encoding;
 use crate::error::{Error, Result};
 use crate::open_piece::OpenPiece;
-use crate::pretok::Resume;
+use crate::pretok::{Resume, FAST_END};
 use crate::special::SpecialMatcher;
 use crate::utf8::Utf8Carry;
 use crate::vocab::Rank;
@@ -53,6 +53,9 @@ pub struct Stream {
     /// grow (either may be the long one); when a piece becomes final unchanged, as it usually
     /// does, its tokens are known already.
     open: [OpenPiece; 2],
+    /// Whether the tail is one ASCII word that the scanner's first pass finds open (see
+    /// [`Stream::push_word`]), encoded in one of `open`; only without special tokens.
+    word: bool,
     finished: bool,
 }
 
@@ -71,6 +74,7 @@ impl Stream {
             resume: Resume::default(),
             special_from: 0,
             open: Default::default(),
+            word: false,
             finished: false,
         }
     }
@@ -113,17 +117,61 @@ impl Stream {
     }
 
     /// Appends `delta`; ids that became final go to `out` when given. Returns the count.
-    pub fn push_str(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> Result<usize> {
+    pub fn push_str(&mut self, delta: &str, mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
         if delta.is_empty() {
             return Ok(self.count());
         }
         if self.finished {
             return Err(Error::Finished);
         }
+        if self.word && self.carry.is_empty() && self.held.is_none() && self.push_word(delta, out.as_deref_mut()) {
+            return Ok(self.count());
+        }
+
         self.settle_partial();
         self.tail.push_str(delta);
         self.advance(out);
         Ok(self.count())
+    }
+
+    /// The common case of a push, decided by the scanner's first pass alone: the tail is one
+    /// open ASCII word, and the word goes on through the whole delta, or it ends where the delta
+    /// starts and the delta is one open word itself. Either way the word's encoding is at hand
+    /// and only the delta's bytes are read and encoded. Otherwise nothing changes and the answer
+    /// is false.
+    fn push_word(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> bool {
+        let family = self.enc.family();
+        let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
+        let d = delta.as_bytes();
+        let w = self.tail.len();
+        let slot = usize::from(self.open[0].is_empty() || self.open[0].start() != 0);
+        if self.open[slot].start() != 0 || self.open[slot].len() != w {
+            return false;
+        }
+        if d.iter().all(|&c| family.after_word(c) == Some(true)) {
+            // Within FAST_END bytes, the first pass still finds the grown word open.
+            if w + d.len() > FAST_END {
+                return false;
+            }
+            self.tail.push_str(delta);
+            self.tail_count = self.open[slot].update(vocab, pairs, self.tail.as_bytes(), 0, w + d.len());
+            return true;
+        }
+        if family.after_word(d[0]) != Some(false) || family.ascii_word(d) != Some(d.len()) {
+            return false;
+        }
+        let done = &mut self.open[slot];
+        if let Some(out) = out {
+            out.extend(done.ranks());
+        }
+        self.committed += done.count();
+        done.clear();
+        self.open[1 - slot].clear();
+        self.tail.clear();
+        self.tail.push_str(delta);
+        self.resume = Resume::default();
+        self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
+        true
     }
 
     /// Appends UTF-16 code units, as a Python `str` holding surrogates gives them: a pair becomes
@@ -207,6 +255,7 @@ impl Stream {
             None => self.committed += self.count_tail(&tail),
         }
         self.tail_count = 0;
+        self.word = false;
         self.finished = true;
         self.committed
     }
@@ -277,6 +326,7 @@ impl Stream {
         self.resume = Resume::default();
         self.special_from = 0;
         self.open.iter_mut().for_each(OpenPiece::clear);
+        self.word = false;
         self.finished = false;
     }
 
@@ -355,6 +405,12 @@ impl Stream {
             // before it), so as if the input ended it is all ordinary text.
             (_, None) => self.count_open_tail(open_len),
         };
+        // An open word ends with an ASCII letter: the cheap test first.
+        let tail = self.tail.as_bytes();
+        self.word = tail.last().is_some_and(u8::is_ascii_alphabetic)
+            && self.specials.is_none()
+            && self.held.is_none()
+            && family.ascii_word(tail) == Some(tail.len());
     }
 
     /// Tokens of the tail as if the input ended, all of it ordinary text: the first piece's
@@ -463,6 +519,25 @@ mod tests {
 
     /// Long single pieces of every kind, a byte at a time: the scans that resume and the
     /// encodings that grow (first piece and last) give the one-shot answer after every push.
+    #[test]
+    fn ascii_words_in_deltas_of_every_size() {
+        // The word fast path's edges: case changes, apostrophes, digits and spaces after a word,
+        // words around the first pass's 64-byte limit, deltas of one to nine bytes.
+        let long = "z".repeat(70);
+        let text = format!(
+            "Hello World don't I'll HTTPServer's abcDEF x1 y2z {long} {} {} it's\nok (paren) a/b",
+            &long[..63],
+            &long[..64]
+        );
+        for name in ["r50k_base", "cl100k_base", "o200k_base"] {
+            for step in 1..=9 {
+                let parts: Vec<&str> =
+                    (0..text.len()).step_by(step).map(|i| &text[i..(i + step).min(text.len())]).collect();
+                check(name, &parts);
+            }
+        }
+    }
+
     #[test]
     fn long_pieces_byte_by_byte() {
         let shapes = [

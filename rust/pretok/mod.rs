@@ -54,7 +54,7 @@ pub struct Resume {
 
 /// Longest buffer in which the scanners' ASCII fast path answers for a word that reaches the
 /// buffer's end; longer ones go to the loops that can resume.
-pub(crate) const FAST_END: usize = 64;
+pub const FAST_END: usize = 64;
 
 // The loops that can resume; each call of `Text::run` names its own.
 pub(crate) const SITE_WHITESPACE: u8 = 1;
@@ -229,6 +229,38 @@ impl Family {
         let n = self.scan(&text).unwrap_or(bytes.len()).clamp(1, bytes.len().max(1));
         *resume = text.resume.get();
         (n, text.touched.get() == 0)
+    }
+
+    /// The first pass of every scan, over ASCII bytes: the length of the word at the start of
+    /// `bytes` (an optional prefix character, then ASCII letters as the family's pattern takes
+    /// them) when an ASCII byte after it ends it, or when it reaches the end of `bytes` (within
+    /// the first [`FAST_END`] bytes: then more input may continue it). `None`: the rest of the
+    /// scan decides. Where this answers, a scan answers the same (final below `bytes.len()`,
+    /// open at it), and leaves a [`Resume`] as it was.
+    #[inline]
+    pub fn ascii_word(self, bytes: &[u8]) -> Option<usize> {
+        match self {
+            Family::Gpt2 => gpt2::ascii_word(bytes),
+            Family::Cl100k => cl100k::ascii_word(bytes),
+            Family::O200k => o200k::ascii_word(bytes),
+        }
+    }
+
+    /// What an ASCII byte `c` does to a word that [`Family::ascii_word`] found open at the end of
+    /// the buffer: `Some(true)` when the word goes on through it, `Some(false)` when the word ends
+    /// before it, `None` when the scanner must decide (o200k: `'`, which may start a contraction).
+    /// A non-ASCII byte is `None` too.
+    #[inline]
+    pub fn after_word(self, c: u8) -> Option<bool> {
+        if c >= 0x80 {
+            return None;
+        }
+        match self {
+            // The word's last run is `[a-z]+`: an upper-case letter starts a new piece.
+            Family::O200k if c == b'\'' => None,
+            Family::O200k => Some(c.is_ascii_lowercase()),
+            Family::Gpt2 | Family::Cl100k => Some(c.is_ascii_alphabetic()),
+        }
     }
 
     #[inline]
@@ -436,6 +468,33 @@ mod tests {
                     assert_eq!(is_final, family.next_piece(bytes, false).is_some(), "{at}");
                     if is_final {
                         break;
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn after_word_agrees_with_the_first_pass() {
+        // Every ASCII byte after open words of each shape: going on means the first pass finds
+        // the longer word open, ending means it finds the word alone.
+        let words = ["a", "word", " word", "Word", " WORDs", "(x", "'s", "\tab", "HTTPServer", "x".repeat(62).leak()];
+        for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
+            for word in words {
+                if family.ascii_word(word.as_bytes()) != Some(word.len()) {
+                    continue;
+                }
+                for c in 0u8..0x80 {
+                    let text = [word.as_bytes(), &[c]].concat();
+                    let first = family.ascii_word(&text);
+                    match family.after_word(c) {
+                        Some(true) => assert_eq!(first, Some(text.len()), "{family:?} {word:?} {c}"),
+                        Some(false) => assert_eq!(first, Some(word.len()), "{family:?} {word:?} {c}"),
+                        None => {}
+                    }
+                    // Whatever the first pass says, the scanner agrees.
+                    if let Some(n) = first.filter(|&n| n < text.len()) {
+                        assert_eq!(family.next_piece(&text, false), Some(n), "{family:?} {word:?} {c}");
                     }
                 }
             }
