@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::open_piece::OpenPiece;
 use crate::pretok::{Resume, FAST_END};
 use crate::special::SpecialMatcher;
+use crate::unicode::decode_at_wide;
 use crate::utf8::Utf8Carry;
 use crate::vocab::Rank;
 use std::sync::Arc;
@@ -53,8 +54,9 @@ pub struct Stream {
     /// grow (either may be the long one); when a piece becomes final unchanged, as it usually
     /// does, its tokens are known already.
     open: [OpenPiece; 2],
-    /// Whether the tail is one ASCII word that the scanner's first pass finds open (see
-    /// [`Stream::push_word`]), encoded in one of `open`; only without special tokens.
+    /// Whether the tail is one open word ([`crate::pretok::Family::is_open_word`]), encoded in
+    /// one of `open`, so that a push may skip the scanner ([`Stream::push_word`]); never with
+    /// special tokens.
     word: bool,
     finished: bool,
 }
@@ -134,11 +136,10 @@ impl Stream {
         Ok(self.count())
     }
 
-    /// The common case of a push, decided by the scanner's first pass alone: the tail is one
-    /// open ASCII word, and the word goes on through the whole delta, or it ends where the delta
-    /// starts and the delta is one open word itself. Either way the word's encoding is at hand
-    /// and only the delta's bytes are read and encoded. Otherwise nothing changes and the answer
-    /// is false.
+    /// The common pushes, decided without the scanner when the tail is one open word
+    /// ([`Stream::word`]): the delta goes on with the word, or its first character ends the word
+    /// and the delta is one open word itself. Either way the word's encoding is at hand and only
+    /// the delta is read and encoded. Otherwise nothing changes and the answer is false.
     fn push_word(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> bool {
         let family = self.enc.family();
         let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
@@ -148,17 +149,23 @@ impl Stream {
         if self.open[slot].start() != 0 || self.open[slot].len() != w {
             return false;
         }
-        if d.iter().all(|&c| family.after_word(c) == Some(true)) {
-            // Within FAST_END bytes, the first pass still finds the grown word open.
-            if w + d.len() > FAST_END {
+        let first = decode_at_wide(d, 0);
+        let goes_on = first.is(family.word_run());
+        if !(goes_on || family.ends_word(first) && family.is_word_prefix(first) && d.len() > first.len) {
+            return false;
+        }
+        let mut i = first.len;
+        while i < d.len() {
+            let c = decode_at_wide(d, i);
+            if !c.is(family.word_run()) {
                 return false;
             }
+            i += c.len;
+        }
+        if goes_on {
             self.tail.push_str(delta);
             self.tail_count = self.open[slot].update(vocab, pairs, self.tail.as_bytes(), 0, w + d.len());
             return true;
-        }
-        if family.after_word(d[0]) != Some(false) || family.ascii_word(d) != Some(d.len()) {
-            return false;
         }
         let done = &mut self.open[slot];
         if let Some(out) = out {
@@ -405,12 +412,14 @@ impl Stream {
             // before it), so as if the input ended it is all ordinary text.
             (_, None) => self.count_open_tail(open_len),
         };
-        // An open word ends with an ASCII letter: the cheap test first.
+        // Only short tails are checked here; a long word stays one through `push_word`.
         let tail = self.tail.as_bytes();
-        self.word = tail.last().is_some_and(u8::is_ascii_alphabetic)
-            && self.specials.is_none()
+        self.word = self.specials.is_none()
             && self.held.is_none()
-            && family.ascii_word(tail) == Some(tail.len());
+            && open_len == Some(tail.len())
+            && tail.len() <= FAST_END
+            && tail.last().is_some_and(|&c| c >= 0x80 || c.is_ascii_alphabetic())
+            && family.is_open_word(tail);
     }
 
     /// Tokens of the tail as if the input ended, all of it ordinary text: the first piece's

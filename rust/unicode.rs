@@ -97,6 +97,18 @@ pub fn decode_at(s: &[u8], i: usize) -> Ch {
     decode_multi(s, i, b0)
 }
 
+/// [`decode_at`] with two-byte characters (Cyrillic, Greek, Hebrew, Arabic, accented Latin)
+/// inline too, for short loops over a few characters; the scanners keep the smaller one.
+#[inline(always)]
+pub fn decode_at_wide(s: &[u8], i: usize) -> Ch {
+    if let (0xc0..=0xdf, Some(&[b0, b1])) = (s[i], s.get(i..i + 2)) {
+        let cp = ((b0 & 0x1f) as u32) << 6 | (b1 & 0x3f) as u32;
+        let block = tables::BLOCK_INDEX[(cp >> 8) as usize] as usize;
+        return Ch { cp, len: 2, flags: tables::BLOCKS[(block << 8) | (cp & 0xff) as usize] };
+    }
+    decode_at(s, i)
+}
+
 /// [`decode_at`] of a character of two to four bytes, whose first is `b0`.
 #[inline(never)]
 fn decode_multi(s: &[u8], i: usize, b0: u8) -> Ch {

@@ -12,7 +12,7 @@ mod gpt2;
 mod o200k;
 
 use crate::error::{Error, Result};
-use crate::unicode::{decode_at, Ch, ASCII, CR_LF};
+use crate::unicode::{decode_at, Ch, ASCII, CR_LF, LETTER, LOWERISH, NUMBER, UPPERISH};
 use std::cell::Cell;
 
 /// The pattern families of tiktoken's encodings.
@@ -231,36 +231,64 @@ impl Family {
         (n, text.touched.get() == 0)
     }
 
-    /// The first pass of every scan, over ASCII bytes: the length of the word at the start of
-    /// `bytes` (an optional prefix character, then ASCII letters as the family's pattern takes
-    /// them) when an ASCII byte after it ends it, or when it reaches the end of `bytes` (within
-    /// the first [`FAST_END`] bytes: then more input may continue it). `None`: the rest of the
-    /// scan decides. Where this answers, a scan answers the same (final below `bytes.len()`,
-    /// open at it), and leaves a [`Resume`] as it was.
+    /// The class of the characters that go on an open word whose last character is of it:
+    /// o200k's trailing letter class `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`, otherwise `\p{L}`.
     #[inline]
-    pub fn ascii_word(self, bytes: &[u8]) -> Option<usize> {
+    pub fn word_run(self) -> u8 {
         match self {
-            Family::Gpt2 => gpt2::ascii_word(bytes),
-            Family::Cl100k => cl100k::ascii_word(bytes),
-            Family::O200k => o200k::ascii_word(bytes),
+            Family::O200k => LOWERISH,
+            Family::Gpt2 | Family::Cl100k => LETTER,
         }
     }
 
-    /// What an ASCII byte `c` does to a word that [`Family::ascii_word`] found open at the end of
-    /// the buffer: `Some(true)` when the word goes on through it, `Some(false)` when the word ends
-    /// before it, `None` when the scanner must decide (o200k: `'`, which may start a contraction).
-    /// A non-ASCII byte is `None` too.
+    /// Whether `c` may stand in front of a word's letters: `[^\r\n\p{L}\p{N}]` (gpt2: a space).
+    /// Not `'` in cl100k and gpt2, whose contractions come before words.
     #[inline]
-    pub fn after_word(self, c: u8) -> Option<bool> {
-        if c >= 0x80 {
-            return None;
-        }
+    pub fn is_word_prefix(self, c: Ch) -> bool {
         match self {
-            // The word's last run is `[a-z]+`: an upper-case letter starts a new piece.
-            Family::O200k if c == b'\'' => None,
-            Family::O200k => Some(c.is_ascii_lowercase()),
-            Family::Gpt2 | Family::Cl100k => Some(c.is_ascii_alphabetic()),
+            Family::Gpt2 => c.cp == 0x20,
+            Family::Cl100k => !c.is(LETTER | NUMBER) && !is_cr_lf(c) && c.cp != u32::from(b'\''),
+            Family::O200k => !c.is(LETTER | NUMBER) && !is_cr_lf(c),
         }
+    }
+
+    /// Whether `c`, after an open word (see [`Family::is_open_word`]), ends it: the word is a
+    /// final piece whatever follows. Not a letter (o200k: nor a mark), and in o200k not `'`,
+    /// which may start a contraction; an o200k upper-case letter may join a word of `U` letters,
+    /// so it is not counted either.
+    #[inline]
+    pub fn ends_word(self, c: Ch) -> bool {
+        match self {
+            Family::O200k => !c.is(UPPERISH | LOWERISH) && c.cp != u32::from(b'\''),
+            Family::Gpt2 | Family::Cl100k => !c.is(LETTER),
+        }
+    }
+
+    /// Whether `bytes`, all of one piece that an open scan found reaching their end, is a word
+    /// that any text of [`Family::word_run`] characters continues into one piece: an optional
+    /// prefix character, then letters (o200k: and marks), the last one of the run's class.
+    /// Text of that shape whose letters are all of the run's class is always one piece.
+    ///
+    /// Why for o200k, whose word is `P?U*L+` with classes `U` and `L` that overlap: the piece is
+    /// all letters, so the regex matched all of it with its first alternative; with more `L`
+    /// characters after it, `U*` stops where it stopped before, or (when the piece is all `U`)
+    /// runs on and gives back one `L` character, and `L+` runs to the end either way.
+    pub fn is_open_word(self, bytes: &[u8]) -> bool {
+        let letters = match self {
+            Family::O200k => UPPERISH | LOWERISH,
+            Family::Gpt2 | Family::Cl100k => LETTER,
+        };
+        let mut i = 0;
+        let mut last = 0;
+        while i < bytes.len() {
+            let c = decode_at(bytes, i);
+            if !(c.is(letters) || i == 0 && self.is_word_prefix(c)) {
+                return false;
+            }
+            last = c.flags;
+            i += c.len;
+        }
+        last & self.word_run() != 0
     }
 
     #[inline]
@@ -475,30 +503,72 @@ mod tests {
     }
 
     #[test]
-    fn after_word_agrees_with_the_first_pass() {
-        // Every ASCII byte after open words of each shape: going on means the first pass finds
-        // the longer word open, ending means it finds the word alone.
-        let words = ["a", "word", " word", "Word", " WORDs", "(x", "'s", "\tab", "HTTPServer", "x".repeat(62).leak()];
+    fn open_words_go_on_and_end_as_the_scanner_says() {
+        // Characters of every class the rules name, after words of many scripts and shapes: a
+        // run character keeps one open piece, an ending one makes the word final, and a prefix
+        // with run characters is one open piece of its own.
+        let words = [
+            "a",
+            " word",
+            "Word",
+            " WORDs",
+            "(x",
+            "'s",
+            "HTTP",
+            "中文",
+            " 中",
+            " слово",
+            "Ж",
+            " Straße",
+            "ǅungla",
+            "\u{301}",
+            "a\u{301}",
+            " ʰa",
+            "Ωμέγα",
+            "\u{a0}ab",
+            "x1",
+            " don't",
+            "'l",
+            "'x",
+        ];
+        let chars = "azlseAZ'1 \t\n\r.,-/\"()éßΩωЖж中ǅʰ\u{301}١\u{a0}—😀\u{2028}_";
+        let mut ones = 0;
         for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
+            let run = family.word_run();
             for word in words {
-                if family.ascii_word(word.as_bytes()) != Some(word.len()) {
+                let open = family.scan_open(word.as_bytes(), &mut Resume::default()) == (word.len(), false);
+                if !family.is_open_word(word.as_bytes()) || !open {
                     continue;
                 }
-                for c in 0u8..0x80 {
-                    let text = [word.as_bytes(), &[c]].concat();
-                    let first = family.ascii_word(&text);
-                    match family.after_word(c) {
-                        Some(true) => assert_eq!(first, Some(text.len()), "{family:?} {word:?} {c}"),
-                        Some(false) => assert_eq!(first, Some(word.len()), "{family:?} {word:?} {c}"),
-                        None => {}
+                for c in chars.chars() {
+                    let text = format!("{word}{c}");
+                    let ch = decode_at(text.as_bytes(), word.len());
+                    if ch.is(run) {
+                        // Two run characters: "'l" + "l" may be a contraction, and + "x" ends it.
+                        for c2 in chars.chars().filter(|&c2| decode_at(c2.to_string().as_bytes(), 0).is(run)) {
+                            ones += 1;
+                            for text in [text.clone(), format!("{text}{c2}")] {
+                                let scan = family.scan_open(text.as_bytes(), &mut Resume::default());
+                                assert_eq!(scan, (text.len(), false), "{family:?} {text:?}");
+                                assert!(family.is_open_word(text.as_bytes()), "{family:?} {text:?}");
+                            }
+                        }
                     }
-                    // Whatever the first pass says, the scanner agrees.
-                    if let Some(n) = first.filter(|&n| n < text.len()) {
-                        assert_eq!(family.next_piece(&text, false), Some(n), "{family:?} {word:?} {c}");
+                    if family.ends_word(ch) {
+                        assert_eq!(family.next_piece(text.as_bytes(), false), Some(word.len()), "{family:?} {text:?}");
                     }
                 }
             }
+            for p in chars.chars().filter(|&p| family.is_word_prefix(decode_at(p.to_string().as_bytes(), 0))) {
+                for r in chars.chars().filter(|&r| decode_at(r.to_string().as_bytes(), 0).is(run)) {
+                    let text = format!("{p}{r}{r}");
+                    let scan = family.scan_open(text.as_bytes(), &mut Resume::default());
+                    assert_eq!(scan, (text.len(), false), "{family:?} {text:?}");
+                    assert!(family.is_open_word(text.as_bytes()), "{family:?} {text:?}");
+                }
+            }
         }
+        assert!(ones > 3000, "{ones}");
     }
 
     #[test]

@@ -29,7 +29,7 @@ fn is_prefix(c: Ch) -> bool {
 /// else is left to the full scanner, and so is a word that reaches the end of a long buffer
 /// (where a stream resumes the full scanner's loop instead of reading the word again).
 #[inline]
-pub(super) fn ascii_word(b: &[u8]) -> Option<usize> {
+fn ascii_word(b: &[u8]) -> Option<usize> {
     // Only the first FAST_END bytes: a long run is the resumable loops' work.
     let whole = b.len();
     let b = &b[..whole.min(FAST_END)];
