@@ -136,10 +136,12 @@ impl Stream {
         Ok(self.count())
     }
 
-    /// The common pushes, decided without the scanner when the tail is one open word
-    /// ([`Stream::word`]): the delta goes on with the word, or its first character ends the word
-    /// and the delta is one open word itself. Either way the word's encoding is at hand and only
-    /// the delta is read and encoded. Otherwise nothing changes and the answer is false.
+    /// The common pushes, when the tail is one open word ([`Stream::word`]): a delta of the
+    /// word's run characters goes on with it, read and encoded alone; a delta whose first
+    /// character ends the word makes it final with the tokens at hand, and the delta becomes
+    /// the tail on its own (encoded alone when it is an open word itself, else by the general
+    /// path, which need not read the word again). Anything else is left to the general path:
+    /// nothing changes and the answer is false.
     fn push_word(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> bool {
         let family = self.enc.family();
         let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
@@ -150,25 +152,25 @@ impl Stream {
             return false;
         }
         let first = decode_at_wide(d, 0);
-        let goes_on = first.is(family.word_run());
-        if !(goes_on || family.ends_word(first) && family.is_word_prefix(first) && d.len() > first.len) {
-            return false;
-        }
-        let mut i = first.len;
-        while i < d.len() {
-            let c = decode_at_wide(d, i);
-            if !c.is(family.word_run()) {
-                return false;
+        if first.is(family.word_run()) {
+            let mut i = first.len;
+            while i < d.len() {
+                let c = decode_at_wide(d, i);
+                if !c.is(family.word_run()) {
+                    return false;
+                }
+                i += c.len;
             }
-            i += c.len;
-        }
-        if goes_on {
             self.tail.push_str(delta);
             self.tail_count = self.open[slot].update(vocab, pairs, self.tail.as_bytes(), 0, w + d.len());
             return true;
         }
+        if !family.ends_word(first) {
+            return false;
+        }
+        let mut out = out;
         let done = &mut self.open[slot];
-        if let Some(out) = out {
+        if let Some(out) = out.as_deref_mut() {
             out.extend(done.ranks());
         }
         self.committed += done.count();
@@ -177,7 +179,11 @@ impl Stream {
         self.tail.clear();
         self.tail.push_str(delta);
         self.resume = Resume::default();
-        self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
+        if family.is_open_word(d) {
+            self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
+        } else {
+            self.advance(out);
+        }
         true
     }
 
@@ -223,12 +229,19 @@ impl Stream {
 
     /// Appends UTF-8 `data` that may split characters; invalid bytes become U+FFFD, or with
     /// `strict` are an error that leaves the stream as it was.
-    pub fn push_bytes(&mut self, data: &[u8], strict: bool, out: Option<&mut Vec<Rank>>) -> Result<usize> {
+    pub fn push_bytes(&mut self, data: &[u8], strict: bool, mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
         if data.is_empty() {
             return Ok(self.count());
         }
         if self.finished {
             return Err(Error::Finished);
+        }
+        if self.word && self.carry.is_empty() && self.held.is_none() {
+            if let Ok(text) = std::str::from_utf8(data) {
+                if self.push_word(text, out.as_deref_mut()) {
+                    return Ok(self.count());
+                }
+            }
         }
         if self.held.is_some() {
             // Check first: a strict error must leave the stream as it was.
@@ -529,20 +542,31 @@ mod tests {
     /// Long single pieces of every kind, a byte at a time: the scans that resume and the
     /// encodings that grow (first piece and last) give the one-shot answer after every push.
     #[test]
-    fn ascii_words_in_deltas_of_every_size() {
-        // The word fast path's edges: case changes, apostrophes, digits and spaces after a word,
-        // words around the first pass's 64-byte limit, deltas of one to nine bytes.
+    fn words_in_deltas_of_every_size() {
+        // The word pushes' edges: case changes, apostrophes, digits, spaces and punctuation after
+        // a word, words of other scripts and of upper-case letters, words around 64 bytes, deltas
+        // of one to nine characters (and of bytes, through push_bytes).
         let long = "z".repeat(70);
         let text = format!(
-            "Hello World don't I'll HTTPServer's abcDEF x1 y2z {long} {} {} it's\nok (paren) a/b",
+            "Hello World don't I'll HTTPServer's abcDEF x1 y2z {long} {} {} it's\nok (paren) a/b \
+             слово Слово СЛОВО, 中文字符测试。 Ωμέγα ǅungla e\u{301}t\u{301}e GNU's ab'cd",
             &long[..63],
             &long[..64]
         );
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
         for name in ["r50k_base", "cl100k_base", "o200k_base"] {
             for step in 1..=9 {
-                let parts: Vec<&str> =
-                    (0..text.len()).step_by(step).map(|i| &text[i..(i + step).min(text.len())]).collect();
+                let parts: Vec<&str> = chars
+                    .chunks(step)
+                    .map(|c| &text[c[0].0..c.last().map_or(text.len(), |&(i, ch)| i + ch.len_utf8())])
+                    .collect();
                 check(name, &parts);
+                let e = enc(name);
+                let mut s = Stream::new(e.clone(), None);
+                for part in &parts {
+                    s.push_bytes(part.as_bytes(), true, None).unwrap();
+                }
+                assert_eq!(s.finish(None), e.count(&text), "{name} bytes by {step}");
             }
         }
     }

@@ -101,7 +101,11 @@ pub fn decode_at(s: &[u8], i: usize) -> Ch {
 /// inline too, for short loops over a few characters; the scanners keep the smaller one.
 #[inline(always)]
 pub fn decode_at_wide(s: &[u8], i: usize) -> Ch {
-    if let (0xc0..=0xdf, Some(&[b0, b1])) = (s[i], s.get(i..i + 2)) {
+    let b0 = s[i];
+    if b0 < 0x80 {
+        return Ch { cp: b0 as u32, len: 1, flags: ASCII[b0 as usize] };
+    }
+    if let (0xc0..=0xdf, Some(&b1)) = (b0, s.get(i + 1)) {
         let cp = ((b0 & 0x1f) as u32) << 6 | (b1 & 0x3f) as u32;
         let block = tables::BLOCK_INDEX[(cp >> 8) as usize] as usize;
         return Ch { cp, len: 2, flags: tables::BLOCKS[(block << 8) | (cp & 0xff) as usize] };

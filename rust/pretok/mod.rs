@@ -12,7 +12,7 @@ mod gpt2;
 mod o200k;
 
 use crate::error::{Error, Result};
-use crate::unicode::{decode_at, Ch, ASCII, CR_LF, LETTER, LOWERISH, NUMBER, UPPERISH};
+use crate::unicode::{decode_at, decode_at_wide, Ch, ASCII, CR_LF, LETTER, LOWERISH, NUMBER, UPPERISH};
 use std::cell::Cell;
 
 /// The pattern families of tiktoken's encodings.
@@ -264,31 +264,40 @@ impl Family {
         }
     }
 
-    /// Whether `bytes`, all of one piece that an open scan found reaching their end, is a word
-    /// that any text of [`Family::word_run`] characters continues into one piece: an optional
-    /// prefix character, then letters (o200k: and marks), the last one of the run's class.
-    /// Text of that shape whose letters are all of the run's class is always one piece.
+    /// Whether `bytes` is, as if the input ended with them, one piece: a word that any text of
+    /// [`Family::word_run`] characters continues into one piece. That is an optional prefix
+    /// character, then letters (o200k: and marks) that end with one of the run's class, and in
+    /// o200k, whose word is `P?U*L+` with classes `U` and `L` that overlap, are all in `L` from
+    /// the first one outside `U` on.
     ///
-    /// Why for o200k, whose word is `P?U*L+` with classes `U` and `L` that overlap: the piece is
-    /// all letters, so the regex matched all of it with its first alternative; with more `L`
-    /// characters after it, `U*` stops where it stopped before, or (when the piece is all `U`)
-    /// runs on and gives back one `L` character, and `L+` runs to the end either way.
+    /// Why that is one piece in o200k: with the prefix taken, `U*` runs to the first character
+    /// outside `U` (or to the end, and gives back the last character, which is in `L`), and `L+`
+    /// runs from there to the end. More `L` characters keep all of that true.
     pub fn is_open_word(self, bytes: &[u8]) -> bool {
         let letters = match self {
             Family::O200k => UPPERISH | LOWERISH,
             Family::Gpt2 | Family::Cl100k => LETTER,
         };
+        let run = self.word_run();
+        let Some(first) = bytes.first().map(|_| decode_at_wide(bytes, 0)) else { return false };
         let mut i = 0;
-        let mut last = 0;
-        while i < bytes.len() {
-            let c = decode_at(bytes, i);
-            if !(c.is(letters) || i == 0 && self.is_word_prefix(c)) {
+        if !first.is(letters) {
+            if !self.is_word_prefix(first) {
                 return false;
             }
+            i = first.len;
+        }
+        let (mut last, mut upper) = (0, true);
+        while i < bytes.len() {
+            let c = decode_at_wide(bytes, i);
+            if !c.is(letters) || !upper && !c.is(run) {
+                return false;
+            }
+            upper &= c.is(UPPERISH);
             last = c.flags;
             i += c.len;
         }
-        last & self.word_run() != 0
+        last & run != 0
     }
 
     #[inline]
@@ -535,6 +544,23 @@ mod tests {
         let mut ones = 0;
         for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
             let run = family.word_run();
+            // An open word is one open piece by itself: every text of up to three characters.
+            let set: Vec<char> = "aA' .1中ǅʰ\u{301}ßЖ".chars().collect();
+            let mut shaped = 0;
+            for a in &set {
+                for b in &set {
+                    for c in &set {
+                        for text in [format!("{a}"), format!("{a}{b}"), format!("{a}{b}{c}")] {
+                            if family.is_open_word(text.as_bytes()) {
+                                shaped += 1;
+                                let scan = family.scan_open(text.as_bytes(), &mut Resume::default());
+                                assert_eq!(scan, (text.len(), false), "{family:?} {text:?}");
+                            }
+                        }
+                    }
+                }
+            }
+            assert!(shaped > 300, "{family:?} {shaped}");
             for word in words {
                 let open = family.scan_open(word.as_bytes(), &mut Resume::default()) == (word.len(), false);
                 if !family.is_open_word(word.as_bytes()) || !open {
