@@ -9,6 +9,7 @@
 //! The merges read keys out of the text the piece lies in, not a copy: the bytes after a piece
 //! let every short key load in one read (see [`Ranks::rank_at`]).
 
+use crate::pair_cache::Join;
 use crate::vocab::{Rank, Vocab};
 
 /// Where the merges look up ranks: the vocabulary, or a per-call cache in front of it.
@@ -114,10 +115,22 @@ pub fn encode_spans(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize
     merge(&mut vocab, piece, end - start, |vocab, s, e| out.push(((start + e) as u32, piece.rank(vocab, s, e))));
 }
 
-/// Whether the merges of `text[start..end]` end as the two tokens `start..mid` and `mid..end`:
-/// a sequence of tokens whose every adjacent pair does so is the encoding of its bytes.
-pub fn splits_at(mut vocab: impl Ranks, text: &[u8], start: usize, mid: usize, end: usize) -> bool {
-    is_split(&mut vocab, Span { text, base: start }, mid - start, end - start)
+/// What the merges of `text[start..end]` end as: the two tokens `start..mid` and `mid..end`
+/// (a sequence of tokens whose every adjacent pair does so is the encoding of its bytes), one
+/// token, or something else.
+pub fn join_at(mut vocab: impl Ranks, text: &[u8], start: usize, mid: usize, end: usize) -> Join {
+    let piece = Span { text, base: start };
+    let mut first_end = 0;
+    let parts = merge(&mut vocab, piece, end - start, |_, s, e| {
+        if s == 0 {
+            first_end = e;
+        }
+    });
+    match parts {
+        1 => Join::One(piece.rank(&mut vocab, 0, end - start)),
+        2 if first_end == mid - start => Join::Apart,
+        _ => Join::Other,
+    }
 }
 
 /// A piece: the `n` bytes of `text` from `base` (the text around it makes keys one load).
@@ -311,6 +324,7 @@ fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnM
 }
 
 /// Whether the merges of the first `n` bytes of `piece` end as two parts split at `mid`.
+/// Whether the merges of the `n` bytes of `piece` end as two tokens split at `mid`.
 fn is_split<R: Ranks>(vocab: &mut R, piece: Span, mid: usize, n: usize) -> bool {
     let mut first_end = 0;
     let parts = merge(vocab, piece, n, |_, s, e| {

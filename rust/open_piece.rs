@@ -21,7 +21,7 @@
 //! and again.
 
 use crate::bpe;
-use crate::pair_cache::PairCache;
+use crate::pair_cache::{Join, PairCache};
 use crate::vocab::{Rank, Vocab};
 
 /// The encoding of one growing piece of a stream's tail.
@@ -107,13 +107,31 @@ impl OpenPiece {
         if k == 0 {
             return self.tokens.len();
         }
-        let before = if k >= 2 { self.tokens[k - 2].0 as usize } else { 0 };
-        let first_end = self.tokens[k].0 as usize;
-        if pairs.apart(self.tokens[k - 1].1, self.tokens[k].1, || {
-            bpe::splits_at(vocab, tail, start + before, start + old, start + first_end)
-        }) {
-            return self.tokens.len();
-        }
+        // When the delta is one token, a pair that joins into one token is replaced by it, and
+        // that token is checked against the one before it, and so on back (Pairs again: every
+        // pair of the result stays apart, and a token alone is what its own bytes merge into).
+        // Byte by byte, a run of spaces or punctuation mostly grows its last token this way.
+        let mut last = k;
+        let k = loop {
+            let before = if last >= 2 { self.tokens[last - 2].0 as usize } else { 0 };
+            let (mid, end_of) = (self.tokens[last - 1].0 as usize, self.tokens[last].0 as usize);
+            let join = pairs.join(self.tokens[last - 1].1, self.tokens[last].1, || {
+                bpe::join_at(vocab, tail, start + before, start + mid, start + end_of)
+            });
+            match join {
+                Join::Apart => return self.tokens.len(),
+                Join::One(x) if last + 1 == self.tokens.len() => {
+                    self.tokens.truncate(last - 1);
+                    self.tokens.push((end_of as u32, x));
+                    last -= 1;
+                    if last == 0 {
+                        return 1;
+                    }
+                }
+                // The tokens before `last` are the old ones, untouched.
+                _ => break last,
+            }
+        };
         self.tokens.truncate(k);
         let mut back = 1;
         loop {
@@ -129,7 +147,7 @@ impl OpenPiece {
             if keep == 0
                 || self.tokens[keep] == self.scratch[0]
                 || pairs.apart(self.tokens[keep - 1].1, self.scratch[0].1, || {
-                    bpe::splits_at(vocab, tail, start + before, start + from, start + first_end)
+                    bpe::join_at(vocab, tail, start + before, start + from, start + first_end)
                 })
             {
                 self.tokens.truncate(keep);
@@ -159,7 +177,9 @@ mod tests {
             "ааааббббввввггггддддеееежжжжззззииииййййккккллллммммнннн",
             "=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-",
         ];
-        for text in texts {
+        // Long runs, whose last tokens join as they grow (spaces up to 128 to a token).
+        let runs = [" ".repeat(300), "!?.,;:-".repeat(40), "  \n ".repeat(70), "é".repeat(150), "ab".repeat(150)];
+        for text in texts.iter().copied().chain(runs.iter().map(String::as_str)) {
             let bytes = text.as_bytes();
             for step in [1, 2, 3, 5, 8] {
                 let mut open = OpenPiece::default();

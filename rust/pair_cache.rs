@@ -1,10 +1,10 @@
-//! Which adjacent token pairs stay apart: a shared memo of the check that lets a stream extend
-//! the encoding of a growing piece instead of redoing it (see [`crate::open_piece`]).
+//! What the merges do to adjacent token pairs: a shared memo of the check that lets a stream
+//! extend the encoding of a growing piece instead of redoing it (see [`crate::open_piece`]).
 //!
-//! Two tokens `a`, `b` stay apart when the merges of their bytes end as `[a, b]`. That depends
-//! on the two tokens only, and a stream asks it after nearly every delta, mostly for pairs it
-//! has asked before (the same words, the same characters). The answer costs a merge of both
-//! tokens' bytes; here it is one load.
+//! Two tokens `a`, `b` stay apart when the merges of their bytes end as `[a, b]`, and join when
+//! they end as one token. That depends on the two tokens only, and a stream asks it after
+//! nearly every delta, mostly for pairs it has asked before (the same words, the same
+//! characters). The answer costs a merge of both tokens' bytes; here it is one load.
 //!
 //! The table is direct-mapped and shared by every stream of an encoding, on every thread,
 //! without a lock: an entry is one atomic word that holds its own key, so a reader sees a whole
@@ -15,11 +15,26 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// log2 of the number of entries (8 bytes each: 512 KiB).
 const BITS: u32 = 16;
-/// Ranks kept: below 2^30 (every built-in vocabulary's); other pairs are checked every time.
-const RANK_BITS: u32 = 30;
+/// Ranks kept: below 2^20 (every built-in vocabulary's); other pairs are checked every time.
+const RANK_BITS: u32 = 20;
+const RANK_MASK: u64 = (1 << RANK_BITS) - 1;
 const KEY_MASK: u64 = (1 << (2 * RANK_BITS)) - 1;
+/// Bits 40-59: the joined token; 60, 61: the answer; 63: the entry holds one.
+const JOINED_SHIFT: u32 = 2 * RANK_BITS;
+const APART: u64 = 1 << 60;
+const JOINED: u64 = 1 << 61;
 const FILLED: u64 = 1 << 63;
-const APART: u64 = 1 << 62;
+
+/// What the merges of two adjacent tokens' bytes end as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Join {
+    /// The two tokens themselves.
+    Apart,
+    /// One token.
+    One(Rank),
+    /// Anything else.
+    Other,
+}
 
 /// The shared memo of pair checks of one encoding.
 pub struct PairCache {
@@ -33,21 +48,39 @@ impl Default for PairCache {
 }
 
 impl PairCache {
-    /// Whether the tokens `a` then `b` stay apart; `check` answers when the memo does not.
+    /// What the tokens `a` then `b` merge into; `check` answers when the memo does not.
     #[inline]
-    pub fn apart(&self, a: Rank, b: Rank, check: impl FnOnce() -> bool) -> bool {
-        if a >= 1 << RANK_BITS || b >= 1 << RANK_BITS {
+    pub fn join(&self, a: Rank, b: Rank, check: impl FnOnce() -> Join) -> Join {
+        if u64::from(a.max(b)) > RANK_MASK {
             return check();
         }
         let key = u64::from(a) << RANK_BITS | u64::from(b);
         let entry = &self.entries[(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize];
         let seen = entry.load(Relaxed);
         if seen & FILLED != 0 && seen & KEY_MASK == key {
-            return seen & APART != 0;
+            return if seen & APART != 0 {
+                Join::Apart
+            } else if seen & JOINED != 0 {
+                Join::One((seen >> JOINED_SHIFT & RANK_MASK) as Rank)
+            } else {
+                Join::Other
+            };
         }
-        let apart = check();
-        entry.store(FILLED | if apart { APART } else { 0 } | key, Relaxed);
-        apart
+        let join = check();
+        let answer = match join {
+            Join::Apart => APART,
+            Join::One(x) if u64::from(x) <= RANK_MASK => JOINED | u64::from(x) << JOINED_SHIFT,
+            Join::One(_) => return join,
+            Join::Other => 0,
+        };
+        entry.store(FILLED | answer | key, Relaxed);
+        join
+    }
+
+    /// Whether the tokens `a` then `b` stay apart; `check` answers as for [`PairCache::join`].
+    #[inline]
+    pub fn apart(&self, a: Rank, b: Rank, check: impl FnOnce() -> Join) -> bool {
+        self.join(a, b, check) == Join::Apart
     }
 
     /// Forgets every answer.
@@ -67,7 +100,11 @@ mod tests {
         let checks = Cell::new(0);
         let check = |v: bool| {
             checks.set(checks.get() + 1);
-            v
+            if v {
+                Join::Apart
+            } else {
+                Join::Other
+            }
         };
         assert!(cache.apart(1, 2, || check(true)));
         assert!(!cache.apart(2, 1, || check(false)));
@@ -75,8 +112,8 @@ mod tests {
         assert!(!cache.apart(2, 1, || check(true)));
         assert_eq!(checks.get(), 2);
         // Ranks too large for a key are checked every time.
-        assert!(cache.apart(1 << 30, 0, || check(true)));
-        assert!(!cache.apart(1 << 30, 0, || check(false)));
+        assert!(cache.apart(1 << 20, 0, || check(true)));
+        assert!(!cache.apart(1 << 20, 0, || check(false)));
         assert_eq!(checks.get(), 4);
         cache.clear();
         assert!(!cache.apart(1, 2, || check(false)));
@@ -90,8 +127,12 @@ mod tests {
         for round in 0..2 {
             for a in 0..600u32 {
                 for b in (0..600u32).step_by(7) {
-                    let want = (a * 31 + b) % 3 == 0;
-                    let got = cache.apart(a, b, || want);
+                    let want = match (a * 31 + b) % 3 {
+                        0 => Join::Apart,
+                        1 => Join::One(a * 1000 + b),
+                        _ => Join::Other,
+                    };
+                    let got = cache.join(a, b, || want);
                     assert_eq!(got, want, "round {round}: {a} {b}");
                 }
             }
