@@ -1,7 +1,14 @@
 """Streaming: the exact count read after every token-sized delta, against counting once at the
-end with tiktoken and against re-encoding the accumulated text after every delta."""
+end with tiktoken and against re-encoding the accumulated text after every delta.
+
+Besides the timings of each side, the streamtok test times both sides in alternating rounds
+and keeps the median of the per-round ratios (``extra_info["paired_ratio"]``): on a noisy
+machine the two separate timings may come from different minutes, alternating rounds do not."""
 
 from __future__ import annotations
+
+import statistics
+import time
 
 import pytest
 from conftest import BENCH_ENCODINGS, STREAM_FILES, corpus_text, token_deltas
@@ -41,12 +48,31 @@ def _stream(enc: streamtok.Encoding, deltas: list[str]) -> int:
     return counter.finish()
 
 
+# Alternating rounds of each side for the paired ratio.
+PAIRED_ROUNDS = 21
+
+
+def _paired_ratio(a, b) -> float:
+    """Median over alternating rounds of (CPU time of a) / (CPU time of b)."""
+    ratios = []
+    for _ in range(PAIRED_ROUNDS):
+        t0 = time.process_time()
+        a()
+        t1 = time.process_time()
+        b()
+        t2 = time.process_time()
+        ratios.append((t1 - t0) / max(t2 - t1, 1e-9))
+    return statistics.median(ratios)
+
+
 def test_streamtok_stream(benchmark, case):
     enc, path, text, deltas = case
     benchmark.group = f"stream {enc} {path.name}"
     benchmark.extra_info.update(bytes=len(text.encode()), deltas=len(deltas))
     st = streamtok.get_encoding(enc)
-    assert benchmark(_stream, st, deltas) == len(support.tk(enc).encode_ordinary(text))
+    tk = support.tk(enc)
+    assert benchmark(_stream, st, deltas) == len(tk.encode_ordinary(text))
+    benchmark.extra_info["paired_ratio"] = _paired_ratio(lambda: _stream(st, deltas), lambda: tk.encode_ordinary(text))
 
 
 def test_tiktoken_encode_once(benchmark, case):

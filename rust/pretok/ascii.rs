@@ -15,11 +15,17 @@ use crate::unicode::{ASCII, CR_LF, LETTER, NUMBER, SPACE};
 
 /// End of the piece at the start of `b` when it is made of ASCII and is no word; None when the
 /// full scanner must decide. `slash`: whether `/` may follow a run of punctuation (o200k).
+///
+/// Digits and punctuation may reach the end of `b` (the answer is then `b.len()`, which the
+/// caller treats as a read past the end: the piece is what it is if the input ends there).
 #[inline]
 pub(super) fn piece(b: &[u8], slash: bool) -> Option<usize> {
-    let b = &b[..b.len().min(FAST_END)];
+    let whole = b.len();
+    let b = &b[..whole.min(FAST_END)];
     // Class bits of the byte at `i`, if it is there and ASCII.
     let class = |i: usize| b.get(i).filter(|&&c| c < 0x80).map(|&c| ASCII[c as usize]);
+    // Whether `i` is the end of the whole buffer (not of its first FAST_END bytes).
+    let at_end = |i: usize| i == whole;
     let is_other = |f: u8| f & (LETTER | NUMBER | SPACE) == 0;
     let c0 = class(0)?;
     if c0 & LETTER != 0 {
@@ -27,10 +33,19 @@ pub(super) fn piece(b: &[u8], slash: bool) -> Option<usize> {
     }
     if c0 & NUMBER != 0 {
         let mut i = 1;
-        while i < 3 && class(i)? & NUMBER != 0 {
-            i += 1;
+        while i < 3 {
+            match class(i) {
+                Some(c) if c & NUMBER != 0 => i += 1,
+                Some(_) => break,
+                None if at_end(i) => break,
+                None => return None,
+            }
         }
         return Some(i);
+    }
+    if at_end(1) && is_other(c0) {
+        // One punctuation character: as if the input ended, no word follows it.
+        return Some(1);
     }
     let c1 = class(1)?;
     if c0 & CR_LF == 0 && c1 & LETTER != 0 {
@@ -57,15 +72,19 @@ pub(super) fn piece(b: &[u8], slash: bool) -> Option<usize> {
         return Some(if after_newline > 0 { after_newline } else { (j - 1).max(1) });
     };
     let mut i = run_start;
-    while is_other(class(i)?) {
-        i += 1;
+    loop {
+        match class(i) {
+            Some(c) if is_other(c) => i += 1,
+            Some(_) => break,
+            None if at_end(i) => return Some(i),
+            None => return None,
+        }
     }
     while b.get(i).is_some_and(|&c| c == b'\r' || c == b'\n' || (slash && c == b'/')) {
         i += 1;
     }
-    // The newlines must not reach the end of the buffer: more may follow.
-    b.get(i)?;
-    Some(i)
+    // Newlines up to the end of the buffer may go on, and so may those up to FAST_END.
+    (i < b.len() || at_end(i)).then_some(i)
 }
 
 /// End of the run of bytes from `i` that `fold` maps into `lo..=hi`: `fold` is the identity or
@@ -143,12 +162,17 @@ mod tests {
         let cases: &[(&str, Option<usize>)] = &[
             ("12345", Some(3)),
             ("12a", Some(2)),
-            ("12", None),
+            ("12", Some(2)),
+            ("123", Some(3)),
+            (",", Some(1)),
+            ("!!", Some(2)),
+            (" ,", Some(2)),
+            ("!\u{e9}", None),
             ("1\u{663}", None),
             (", x", Some(1)),
             (" , x", Some(2)),
             ("...\n\nx", Some(5)),
-            ("...\n\n", None),
+            ("...\n\n", Some(5)),
             ("(word", None),
             ("\t.x", Some(1)),
             ("  \n  x", Some(3)),

@@ -43,7 +43,8 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
         return t.found(n);
     }
     if let Some(n) = ascii::piece(t.bytes, false) {
-        return Ok(n);
+        // A piece that reaches the end of the buffer goes on if more input may come.
+        return t.found(n);
     }
     full(t)
 }
