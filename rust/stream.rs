@@ -129,7 +129,6 @@ impl Stream {
         if self.word && self.carry.is_empty() && self.held.is_none() && self.push_word(delta, out.as_deref_mut()) {
             return Ok(self.count());
         }
-
         self.settle_partial();
         self.tail.push_str(delta);
         self.advance(out);

@@ -54,7 +54,7 @@ pub struct Resume {
 
 /// Longest buffer in which the scanners' ASCII fast path answers for a word that reaches the
 /// buffer's end; longer ones go to the loops that can resume.
-pub const FAST_END: usize = 64;
+pub(crate) const FAST_END: usize = 64;
 
 // The loops that can resume; each call of `Text::run` names its own.
 pub(crate) const SITE_WHITESPACE: u8 = 1;
