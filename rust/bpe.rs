@@ -119,18 +119,7 @@ pub fn encode_spans(mut vocab: impl Ranks, text: &[u8], start: usize, end: usize
 /// (a sequence of tokens whose every adjacent pair does so is the encoding of its bytes), one
 /// token, or something else.
 pub fn join_at(mut vocab: impl Ranks, text: &[u8], start: usize, mid: usize, end: usize) -> Join {
-    let piece = Span { text, base: start };
-    let mut first_end = 0;
-    let parts = merge(&mut vocab, piece, end - start, |_, s, e| {
-        if s == 0 {
-            first_end = e;
-        }
-    });
-    match parts {
-        1 => Join::One(piece.rank(&mut vocab, 0, end - start)),
-        2 if first_end == mid - start => Join::Apart,
-        _ => Join::Other,
-    }
+    join(&mut vocab, Span { text, base: start }, mid - start, end - start)
 }
 
 /// A piece: the `n` bytes of `text` from `base` (the text around it makes keys one load).
@@ -305,7 +294,8 @@ fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnM
             let start_before = if keep >= 2 { ends[keep - 2] as usize } else { 0 };
             if keep == 0
                 || ends[keep] == scratch[0]
-                || is_split(vocab, piece.skip(start_before), from - start_before, scratch[0] as usize - start_before)
+                || join(vocab, piece.skip(start_before), from - start_before, scratch[0] as usize - start_before)
+                    == Join::Apart
             {
                 ends.truncate(keep);
                 ends.extend_from_slice(&scratch);
@@ -324,15 +314,20 @@ fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnM
 }
 
 /// Whether the merges of the first `n` bytes of `piece` end as two parts split at `mid`.
-/// Whether the merges of the `n` bytes of `piece` end as two tokens split at `mid`.
-fn is_split<R: Ranks>(vocab: &mut R, piece: Span, mid: usize, n: usize) -> bool {
+/// What the merges of the `n` bytes of `piece` end as: two tokens split at `mid`, one token,
+/// or something else.
+fn join<R: Ranks>(vocab: &mut R, piece: Span, mid: usize, n: usize) -> Join {
     let mut first_end = 0;
     let parts = merge(vocab, piece, n, |_, s, e| {
         if s == 0 {
             first_end = e;
         }
     });
-    parts == 2 && first_end == mid
+    match parts {
+        1 => Join::One(piece.rank(vocab, 0, n)),
+        2 if first_end == mid => Join::Apart,
+        _ => Join::Other,
+    }
 }
 
 #[cfg(test)]
