@@ -8,6 +8,7 @@ the exactness table from them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import competitors
@@ -83,12 +84,19 @@ def test_competitor_encode_ordinary(benchmark, case, competitor):
 PIECE_BYTES = int(os.environ.get("STREAMTOK_BENCH_PIECE_BYTES", "1000000"))
 
 
+def _random_bytes(size: int) -> bytes:
+    """``size`` bytes of a fixed hash stream (the same text in every run)."""
+    return b"".join(hashlib.sha256(i.to_bytes(4, "little")).digest() for i in range(size // 32 + 1))[:size]
+
+
 def _pieces(size: int) -> dict[str, str]:
     def cycle(unit: str) -> str:
         return (unit * (size // len(unit) + 1))[:size]
 
     return {
         "letters": "".join(chr(ord("a") + (i * 7 + i // 13) % 26) for i in range(size)),
+        # Short tokens that hardly repeat a pair: the hardest shape for the long-piece merge.
+        "random_letters": "".join(chr(97 + b % 26) for b in _random_bytes(size)),
         "spaces": cycle(" "),
         "spaces_newlines": cycle("  \n "),
         "digits": cycle("8675309"),

@@ -9,6 +9,7 @@
 //! The merges read keys out of the text the piece lies in, not a copy: the bytes after a piece
 //! let every short key load in one read (see [`Ranks::rank_at`]).
 
+use crate::backtrack;
 use crate::pair_cache::Join;
 use crate::vocab::{Rank, Vocab};
 
@@ -23,6 +24,9 @@ pub trait Ranks {
     fn rank_at(&mut self, bytes: &[u8], start: usize, end: usize) -> Option<Rank> {
         self.rank(&bytes[start..end])
     }
+
+    /// The vocabulary behind the lookups.
+    fn vocab(&self) -> &Vocab;
 }
 
 impl Ranks for &Vocab {
@@ -34,6 +38,11 @@ impl Ranks for &Vocab {
     #[inline(always)]
     fn rank_at(&mut self, bytes: &[u8], start: usize, end: usize) -> Option<Rank> {
         Vocab::rank_at(self, bytes, start, end)
+    }
+
+    #[inline]
+    fn vocab(&self) -> &Vocab {
+        self
     }
 }
 
@@ -47,16 +56,21 @@ impl<R: Ranks> Ranks for &mut R {
     fn rank_at(&mut self, bytes: &[u8], start: usize, end: usize) -> Option<Rank> {
         (**self).rank_at(bytes, start, end)
     }
+
+    #[inline]
+    fn vocab(&self) -> &Vocab {
+        (**self).vocab()
+    }
 }
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Longest piece merged by rescanning; longer ones use the heap. Starts must fit in 7 bits.
 const SMALL: usize = 64;
-/// Pieces longer than this are merged a chunk at a time (see [`merge_long`]).
+/// Pieces longer than this are merged by a search over their tokens (see [`merge_long`]).
 const LONG: usize = 2048;
-/// Bytes added per step by [`merge_long`].
-const CHUNK: usize = 512;
+/// Bytes added per step when [`merge_long`] goes on a window at a time.
+const WINDOW: usize = 40;
 /// A pair that cannot merge (its key sorts after every real one). Keys are `i32`, as SSE2, the
 /// baseline every x86-64 wheel may assume, compares signed 32-bit lanes but not unsigned ones.
 const NO_PAIR: i32 = i32::MAX;
@@ -272,25 +286,36 @@ fn merge_large<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl Fn
     parts
 }
 
-/// The merges of a long piece, a chunk at a time, in time linear in its length.
+/// The merges of a long piece in time linear in its length: by the search of
+/// [`crate::backtrack`] as far as it goes (a heap over a megabyte-long piece would cost a cache
+/// miss per step), then a window at a time.
 ///
 /// By locality (see `open_piece`), tokens up to a boundary of the encoding of a prefix stay
-/// tokens of the whole when the pair across the boundary encodes as itself; so each chunk is
+/// tokens of the whole when the pair across the boundary encodes as itself; so each window is
 /// merged together with the last token before it, and the boundary moves back only when that
-/// pair check fails. A heap over a megabyte-long piece would cost a cache miss per step.
+/// pair check fails. Windows are small, so that most fit the rescanning merge.
 fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnMut(&mut R, usize, usize)) -> usize {
     let mut ends: Vec<u32> = Vec::new();
+    let v = vocab.vocab();
+    let mut have = v.token_starts().map_or(0, |starts| {
+        let apart = |s: usize, mid: usize, e: usize| join(&mut &*v, piece.skip(s), mid - s, e - s) == Join::Apart;
+        backtrack::ends(v, starts, &piece.text[piece.base..piece.base + n], apart, &mut ends)
+    });
     let mut scratch: Vec<u32> = Vec::new();
-    let mut have = 0;
     while have < n {
-        let end = (have + CHUNK).min(n);
+        let end = (have + WINDOW).min(n);
         let k = ends.len();
         let mut back = 1;
         loop {
             let keep = k.saturating_sub(back);
             let from = if keep == 0 { 0 } else { ends[keep - 1] as usize };
             scratch.clear();
-            merge_large(vocab, piece.skip(from), end - from, |_, _, e| scratch.push((from + e) as u32));
+            let push = |_: &mut R, _, e| scratch.push((from + e) as u32);
+            if end - from <= SMALL {
+                merge_small(vocab, piece.skip(from), end - from, push);
+            } else {
+                merge_large(vocab, piece.skip(from), end - from, push);
+            }
             let start_before = if keep >= 2 { ends[keep - 2] as usize } else { 0 };
             if keep == 0
                 || ends[keep] == scratch[0]
@@ -313,7 +338,6 @@ fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnM
     ends.len()
 }
 
-/// Whether the merges of the first `n` bytes of `piece` end as two parts split at `mid`.
 /// What the merges of the `n` bytes of `piece` end as: two tokens split at `mid`, one token,
 /// or something else.
 fn join<R: Ranks>(vocab: &mut R, piece: Span, mid: usize, n: usize) -> Join {
@@ -396,18 +420,52 @@ mod tests {
         }
     }
 
-    /// Long pieces of the real vocabularies, chunked against the heap alone.
+    /// Long pieces of the real vocabularies, searched against the heap alone: runs of one
+    /// pattern, whole files of the corpus taken as one piece (every script at once), and random
+    /// strings over a few bytes (ties everywhere).
     #[test]
-    fn chunked_long_pieces_merge_like_the_heap() {
-        let spec = crate::vocab::Spec::builtin("o200k_base").unwrap();
-        let v = &*spec.vocab;
-        for pat in ["abcdefghij", "a", " ", "中文字符测试", "1234567890", "=-", " \n", "aB", "x"] {
-            let text = pat.repeat(6000 / pat.len());
-            let piece = Span { text: text.as_bytes(), base: 0 };
-            let (mut heap, mut long) = (Vec::new(), Vec::new());
-            merge_large(&mut &*v, piece, text.len(), |_, a, b| heap.push((a, b)));
-            merge_long(&mut &*v, piece, text.len(), |_, a, b| long.push((a, b)));
-            assert_eq!(heap, long, "{pat:?}");
+    fn long_pieces_merge_like_the_heap() {
+        let mut texts: Vec<Vec<u8>> = ["abcdefghij", "a", " ", "中文字符测试", "1234567890", "=-", " \n", "aB", "x"]
+            .iter()
+            .map(|pat| pat.repeat(6000 / pat.len()).into_bytes())
+            .collect();
+        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+        let mut files: Vec<_> = std::fs::read_dir(data).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        texts.extend(files.iter().map(|f| std::fs::read(f).unwrap()).filter(|t| t.len() > LONG));
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        // Random letters make the search give up part way (short, varied tokens): the rest goes
+        // a window at a time.
+        let letters = b"abcdefghijklmnopqrstuvwxyz";
+        for (alphabet, len) in [
+            (&b" \n"[..], 5000),
+            (b"ab", 5000),
+            (b"a b", 5000),
+            (b"ab\xc3\xa9", 5000),
+            (b"0=-", 5000),
+            (b"\xe4\xb8\xad .", 5000),
+            (letters, 20000),
+        ] {
+            let text = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    alphabet[(seed >> 33) as usize % alphabet.len()]
+                })
+                .collect();
+            texts.push(text);
+        }
+        for name in ["o200k_base", "cl100k_base"] {
+            let spec = crate::vocab::Spec::builtin(name).unwrap();
+            let v = &*spec.vocab;
+            for text in &texts {
+                let piece = Span { text, base: 0 };
+                let (mut heap, mut long) = (Vec::new(), Vec::new());
+                merge_large(&mut &*v, piece, text.len(), |_, a, b| heap.push((a, b)));
+                merge_long(&mut &*v, piece, text.len(), |_, a, b| long.push((a, b)));
+                assert!(heap == long, "{name}: {:?}", String::from_utf8_lossy(&text[..40]));
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 //! streamtok: exact tiktoken-compatible token counts over streamed text.
 
+pub mod backtrack;
 pub mod bpe;
 pub mod encoding;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod scratch;
 pub mod special;
 pub mod stream;
 pub mod tiktoken_format;
+pub mod token_starts;
 pub mod unicode;
 pub mod utf8;
 pub mod vocab;

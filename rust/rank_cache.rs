@@ -71,6 +71,11 @@ impl Ranks for RankCache<'_> {
         }
         self.rank_packed(pack_at(bytes, start, len))
     }
+
+    #[inline]
+    fn vocab(&self) -> &Vocab {
+        self.vocab
+    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use crate::error::{Error, Result};
 use crate::pretok::Family;
 use crate::tiktoken_format;
+use crate::token_starts::TokenStarts;
 use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
@@ -31,6 +32,8 @@ pub struct Vocab {
     len: usize,
     /// Length of the longest token: longer keys need no probe.
     max_len: usize,
+    /// Which lengths of token start where, for the merge of very long pieces; made on first use.
+    starts: OnceLock<Option<TokenStarts>>,
 }
 
 /// Longest token kept packed in the short table.
@@ -188,7 +191,7 @@ impl Vocab {
                 long[slot] = r;
             }
         }
-        Vocab { bytes, spans, short, long, pairs, len: n_short + n_long, max_len }
+        Vocab { bytes, spans, short, long, pairs, len: n_short + n_long, max_len, starts: OnceLock::new() }
     }
 
     /// Rank of a key of 1 to [`SHORT`] bytes given packed, with its [`hash_packed`].
@@ -229,6 +232,12 @@ impl Vocab {
     fn token(&self, r: Rank) -> &[u8] {
         let r = r as usize;
         &self.bytes[self.spans[r] as usize..self.spans[r + 1] as usize]
+    }
+
+    /// Which lengths of token start where (made on the first call), unless a token is too long
+    /// for the index.
+    pub fn token_starts(&self) -> Option<&TokenStarts> {
+        self.starts.get_or_init(|| TokenStarts::new(self)).as_ref()
     }
 
     /// Bytes of the token with rank `r`, if there is one.
