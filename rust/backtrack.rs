@@ -22,7 +22,8 @@
 use crate::token_starts::{below, TokenStarts, MAX_LEN};
 use crate::vocab::{Rank, Vocab};
 
-/// log2 of the entries of the per-call memo of pair checks (8 bytes each: 32 KiB).
+/// log2 of the most entries of the per-call memo of pair checks (8 bytes each: 32 KiB); a
+/// shorter piece gets one entry per four bytes, as zeroing the memo is part of its cost.
 const MEMO_BITS: u32 = 12;
 /// Memo entry bits: the pair's ranks (24 bits each) in bits 0..48, the answer in 48, filled 63.
 const APART: u64 = 1 << 48;
@@ -30,7 +31,7 @@ const FILLED: u64 = 1 << 63;
 const KEY: u64 = (1 << 48) - 1;
 
 /// Tokens per stretch after which the search judges its cost.
-const STRETCH: usize = 1024;
+const STRETCH: usize = 128;
 
 /// Appends to `ends` the end of each token of `piece[..done]`, in order, and returns `done`:
 /// the whole piece's length, or where the search gave up (see the module doc; 0 if some byte
@@ -47,7 +48,8 @@ pub fn ends(
     let first = ends.len();
     // Bit p: a token of the encoding may still end at p.
     let mut open = vec![u64::MAX; n / 64 + 1];
-    let mut memo = vec![0u64; 1 << MEMO_BITS];
+    let memo_bits = (n / 4).next_power_of_two().trailing_zeros().clamp(4, MEMO_BITS);
+    let mut memo = vec![0u64; 1 << memo_bits];
     let mut tokens: Vec<(Rank, u32)> = Vec::with_capacity(n / 3);
     let mut pos = 0;
     // Lengths below this one are left to try at `pos`.
@@ -67,7 +69,7 @@ pub fn ends(
             let Some(token) = vocab.rank_at(piece, pos, end) else { continue };
             let fits = last.is_none_or(|(last, last_len)| {
                 let key = u64::from(last) << 24 | u64::from(token);
-                let slot = &mut memo[(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - MEMO_BITS)) as usize];
+                let slot = &mut memo[(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - memo_bits)) as usize];
                 if *slot & FILLED != 0 && *slot & KEY == key {
                     return *slot & APART != 0;
                 }

@@ -68,7 +68,7 @@ use std::collections::BinaryHeap;
 /// Longest piece merged by rescanning; longer ones use the heap. Starts must fit in 7 bits.
 const SMALL: usize = 64;
 /// Pieces longer than this are merged by a search over their tokens (see [`merge_long`]).
-const LONG: usize = 2048;
+const LONG: usize = 256;
 /// Bytes added per step when [`merge_long`] goes on a window at a time.
 const WINDOW: usize = 40;
 /// A pair that cannot merge (its key sorts after every real one). Keys are `i32`, as SSE2, the
