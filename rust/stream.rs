@@ -32,6 +32,17 @@ pub struct Snapshot {
     pub finished: bool,
 }
 
+/// The shapes of tail that let a push skip the scanner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// Anything else: the general path.
+    Other,
+    /// An open word ([`crate::pretok::Family::is_open_word`]).
+    Word,
+    /// A run of punctuation ([`crate::pretok::Family::is_open_punct`]).
+    Punct,
+}
+
 /// A running count (and optionally the ids) of text that arrives in deltas.
 #[derive(Clone)]
 pub struct Stream {
@@ -54,10 +65,10 @@ pub struct Stream {
     /// grow (either may be the long one); when a piece becomes final unchanged, as it usually
     /// does, its tokens are known already.
     open: [OpenPiece; 2],
-    /// Whether the tail is one open word ([`crate::pretok::Family::is_open_word`]), encoded in
-    /// one of `open`, so that a push may skip the scanner ([`Stream::push_word`]); never with
+    /// What the tail is when a push may skip the scanner ([`Stream::push_known`]): one open
+    /// piece, encoded in one of `open`, of a shape whose end one character decides; never with
     /// special tokens.
-    word: bool,
+    shape: Shape,
     finished: bool,
 }
 
@@ -76,7 +87,7 @@ impl Stream {
             resume: Resume::default(),
             special_from: 0,
             open: Default::default(),
-            word: false,
+            shape: Shape::Other,
             finished: false,
         }
     }
@@ -126,7 +137,11 @@ impl Stream {
         if self.finished {
             return Err(Error::Finished);
         }
-        if self.word && self.carry.is_empty() && self.held.is_none() && self.push_word(delta, out.as_deref_mut()) {
+        if self.shape != Shape::Other
+            && self.carry.is_empty()
+            && self.held.is_none()
+            && self.push_known(delta, out.as_deref_mut())
+        {
             return Ok(self.count());
         }
         self.settle_partial();
@@ -135,13 +150,13 @@ impl Stream {
         Ok(self.count())
     }
 
-    /// The common pushes, when the tail is one open word ([`Stream::word`]): a delta of the
-    /// word's run characters goes on with it, read and encoded alone; a delta whose first
-    /// character ends the word makes it final with the tokens at hand, and the delta becomes
-    /// the tail on its own (encoded alone when it is an open word itself, else by the general
-    /// path, which need not read the word again). Anything else is left to the general path:
-    /// nothing changes and the answer is false.
-    fn push_word(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> bool {
+    /// The common pushes, when the tail has a known shape ([`Stream::shape`]): a delta of an
+    /// open word's run characters goes on with it, read and encoded alone; a delta whose first
+    /// character ends the word or the run of punctuation makes it final with the tokens at
+    /// hand, and the delta becomes the tail on its own (encoded alone when it is an open word
+    /// itself, else by the general path, which need not read the tail again). Anything else is
+    /// left to the general path: nothing changes and the answer is false.
+    fn push_known(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> bool {
         let family = self.enc.family();
         let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
         let d = delta.as_bytes();
@@ -151,7 +166,7 @@ impl Stream {
             return false;
         }
         let first = decode_at_wide(d, 0);
-        if first.is(family.word_run()) {
+        if self.shape == Shape::Word && first.is(family.word_run()) {
             let mut i = first.len;
             while i < d.len() {
                 let c = decode_at_wide(d, i);
@@ -164,7 +179,12 @@ impl Stream {
             self.tail_count = self.open[slot].update(vocab, pairs, self.tail.as_bytes(), 0, w + d.len());
             return true;
         }
-        if !family.ends_word(first) {
+        let ends = match self.shape {
+            Shape::Word => family.ends_word(first),
+            Shape::Punct => family.ends_punct(self.tail.as_bytes(), first),
+            Shape::Other => false,
+        };
+        if !ends {
             return false;
         }
         let mut out = out;
@@ -179,6 +199,7 @@ impl Stream {
         self.tail.push_str(delta);
         self.resume = Resume::default();
         if family.is_open_word(d) {
+            self.shape = Shape::Word;
             self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
         } else {
             self.advance(out);
@@ -235,9 +256,9 @@ impl Stream {
         if self.finished {
             return Err(Error::Finished);
         }
-        if self.word && self.carry.is_empty() && self.held.is_none() {
+        if self.shape != Shape::Other && self.carry.is_empty() && self.held.is_none() {
             if let Ok(text) = std::str::from_utf8(data) {
-                if self.push_word(text, out.as_deref_mut()) {
+                if self.push_known(text, out.as_deref_mut()) {
                     return Ok(self.count());
                 }
             }
@@ -274,7 +295,7 @@ impl Stream {
             None => self.committed += self.count_tail(&tail),
         }
         self.tail_count = 0;
-        self.word = false;
+        self.shape = Shape::Other;
         self.finished = true;
         self.committed
     }
@@ -345,7 +366,7 @@ impl Stream {
         self.resume = Resume::default();
         self.special_from = 0;
         self.open.iter_mut().for_each(OpenPiece::clear);
-        self.word = false;
+        self.shape = Shape::Other;
         self.finished = false;
     }
 
@@ -424,14 +445,15 @@ impl Stream {
             // before it), so as if the input ended it is all ordinary text.
             (_, None) => self.count_open_tail(open_len),
         };
-        // Only short tails are checked here; a long word stays one through `push_word`.
+        // Only short tails are checked here; a long word stays one through `push_known`.
         let tail = self.tail.as_bytes();
-        self.word = self.specials.is_none()
-            && self.held.is_none()
-            && open_len == Some(tail.len())
-            && tail.len() <= FAST_END
-            && tail.last().is_some_and(|&c| c >= 0x80 || c.is_ascii_alphabetic())
-            && family.is_open_word(tail);
+        let known =
+            self.specials.is_none() && self.held.is_none() && open_len == Some(tail.len()) && tail.len() <= FAST_END;
+        self.shape = match tail.last() {
+            Some(&c) if known && (c >= 0x80 || c.is_ascii_alphabetic()) && family.is_open_word(tail) => Shape::Word,
+            Some(&c) if known && c.is_ascii_punctuation() && family.is_open_punct(tail) => Shape::Punct,
+            _ => Shape::Other,
+        };
     }
 
     /// Tokens of the tail as if the input ended, all of it ordinary text: the first piece's
@@ -542,13 +564,15 @@ mod tests {
     /// encodings that grow (first piece and last) give the one-shot answer after every push.
     #[test]
     fn words_in_deltas_of_every_size() {
-        // The word pushes' edges: case changes, apostrophes, digits, spaces and punctuation after
-        // a word, words of other scripts and of upper-case letters, words around 64 bytes, deltas
-        // of one to nine characters (and of bytes, through push_bytes).
+        // The known-shape pushes' edges: case changes, apostrophes, digits, spaces and
+        // punctuation after a word, words of other scripts and of upper-case letters, words
+        // around 64 bytes, runs of punctuation before spaces, digits, letters and line breaks,
+        // deltas of one to nine characters (and of bytes, through push_bytes).
         let long = "z".repeat(70);
         let text = format!(
             "Hello World don't I'll HTTPServer's abcDEF x1 y2z {long} {} {} it's\nok (paren) a/b \
-             слово Слово СЛОВО, 中文字符测试。 Ωμέγα ǅungla e\u{301}t\u{301}e GNU's ab'cd",
+             слово Слово СЛОВО, 中文字符测试。 Ωμέγα ǅungla e\u{301}t\u{301}e GNU's ab'cd \
+             a, b. c.. d;e ,f !'s (\"x\"). -1 --2 ,\n\t?!\r\n .'x' ...word ,ж ;中 '/'/",
             &long[..63],
             &long[..64]
         );

@@ -274,6 +274,9 @@ impl Family {
     /// outside `U` (or to the end, and gives back the last character, which is in `L`), and `L+`
     /// runs from there to the end. More `L` characters keep all of that true.
     pub fn is_open_word(self, bytes: &[u8]) -> bool {
+        if bytes.is_ascii() {
+            return self.is_open_ascii_word(bytes);
+        }
         let letters = match self {
             Family::O200k => UPPERISH | LOWERISH,
             Family::Gpt2 | Family::Cl100k => LETTER,
@@ -298,6 +301,53 @@ impl Family {
             i += c.len;
         }
         last & run != 0
+    }
+
+    /// [`Family::is_open_word`] of ASCII text, where the classes are plain: upper-case letters
+    /// are `U` only and lower-case ones `L` only.
+    fn is_open_ascii_word(self, bytes: &[u8]) -> bool {
+        let Some(&first) = bytes.first() else { return false };
+        let prefix = usize::from(!first.is_ascii_alphabetic());
+        if prefix == 1 && !self.is_word_prefix(decode_at_wide(bytes, 0)) {
+            return false;
+        }
+        let letters = &bytes[prefix..];
+        match self {
+            Family::O200k => {
+                let upper = letters.iter().take_while(|c| c.is_ascii_uppercase()).count();
+                upper < letters.len() && letters[upper..].iter().all(u8::is_ascii_lowercase)
+            }
+            Family::Gpt2 | Family::Cl100k => !letters.is_empty() && letters.iter().all(u8::is_ascii_alphabetic),
+        }
+    }
+
+    /// Whether `bytes` is, as if the input ended with them, one piece of ASCII punctuation: an
+    /// optional space, then punctuation (`[^\s\p{L}\p{N}]` in ASCII). In every family that is
+    /// one piece of the punctuation alternative, ` ?[^\s\p{L}\p{N}]+` (then, in cl100k and
+    /// o200k, `[\r\n]*` or `[\r\n/]*`, which it does not reach here).
+    pub fn is_open_punct(self, bytes: &[u8]) -> bool {
+        let run = bytes.strip_prefix(b" ").unwrap_or(bytes);
+        !run.is_empty() && run.iter().all(u8::is_ascii_punctuation)
+    }
+
+    /// Whether `c`, after an open run of punctuation `tail` (see [`Family::is_open_punct`]),
+    /// ends it: the run is a final piece whatever follows.
+    ///
+    /// A space or a tab is no punctuation and no line break, and a digit starts no other piece
+    /// that could take the run in (numbers take no prefix). A letter ends a run of two or more
+    /// characters: a word takes at most one character before its letters (cl100k, o200k:
+    /// `[^\r\n\p{L}\p{N}]?`; gpt2: a space), and a contraction (`'s` ...) starts at the run's
+    /// start or not at all. A line break joins the run in cl100k and o200k (`[\r\n]*` after
+    /// it). Anything else, more punctuation included, is left to the scanner.
+    #[inline]
+    pub fn ends_punct(self, tail: &[u8], c: Ch) -> bool {
+        match c.cp {
+            0x20 | 0x09 => true,
+            0x30..=0x39 => true,
+            0x41..=0x5a | 0x61..=0x7a => tail.len() >= 2,
+            0x0a | 0x0d => self == Family::Gpt2,
+            _ => false,
+        }
     }
 
     #[inline]
@@ -595,6 +645,47 @@ mod tests {
             }
         }
         assert!(ones > 3000, "{ones}");
+    }
+
+    #[test]
+    fn open_punctuation_ends_as_the_scanner_says() {
+        // Runs of punctuation with and without a space in front, then a character of every
+        // class and a second one: where the rule says the run ends, the whole text's first piece
+        // is the run, whatever the two characters are.
+        let chars = "azlseAZ'1 \t\n\r.,-/\"()éßΩωЖж中ǅʰ\u{301}١\u{a0}—😀\u{2028}_";
+        let marks = ["'", ".", ",", "(", "/", "-", "\"", "!"];
+        for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
+            let mut tails: Vec<String> = Vec::new();
+            for a in marks {
+                tails.push(a.to_string());
+                tails.push(format!(" {a}"));
+                for b in marks {
+                    tails.push(format!("{a}{b}"));
+                    tails.push(format!(" {a}{b}"));
+                }
+            }
+            let mut ended = 0;
+            for tail in &tails {
+                assert!(family.is_open_punct(tail.as_bytes()), "{tail:?}");
+                let scan = family.scan_open(tail.as_bytes(), &mut Resume::default());
+                assert_eq!(scan, (tail.len(), false), "{family:?} {tail:?}");
+                for c in chars.chars() {
+                    let ch = decode_at(c.to_string().as_bytes(), 0);
+                    if !family.ends_punct(tail.as_bytes(), ch) {
+                        continue;
+                    }
+                    for c2 in chars.chars() {
+                        ended += 1;
+                        let text = format!("{tail}{c}{c2}");
+                        assert_eq!(family.next_piece(text.as_bytes(), true), Some(tail.len()), "{family:?} {text:?}");
+                    }
+                }
+            }
+            assert!(ended > 10_000, "{family:?} {ended}");
+            for other in ["", " ", "a", ",a", " ,1", ",\n", "中,"] {
+                assert!(!family.is_open_punct(other.as_bytes()), "{other:?}");
+            }
+        }
     }
 
     #[test]
