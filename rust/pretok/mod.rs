@@ -274,9 +274,11 @@ impl Family {
     /// outside `U` (or to the end, and gives back the last character, which is in `L`), and `L+`
     /// runs from there to the end. More `L` characters keep all of that true.
     pub fn is_open_word(self, bytes: &[u8]) -> bool {
-        if bytes.is_ascii() {
-            return self.is_open_ascii_word(bytes);
-        }
+        self.open_ascii_word(bytes).unwrap_or_else(|| self.is_open_word_by_char(bytes))
+    }
+
+    /// [`Family::is_open_word`] a character at a time, for any text.
+    fn is_open_word_by_char(self, bytes: &[u8]) -> bool {
         let letters = match self {
             Family::O200k => UPPERISH | LOWERISH,
             Family::Gpt2 | Family::Cl100k => LETTER,
@@ -303,21 +305,41 @@ impl Family {
         last & run != 0
     }
 
-    /// [`Family::is_open_word`] of ASCII text, where the classes are plain: upper-case letters
-    /// are `U` only and lower-case ones `L` only.
-    fn is_open_ascii_word(self, bytes: &[u8]) -> bool {
-        let Some(&first) = bytes.first() else { return false };
-        let prefix = usize::from(!first.is_ascii_alphabetic());
-        if prefix == 1 && !self.is_word_prefix(decode_at_wide(bytes, 0)) {
-            return false;
+    /// [`Family::is_open_word`] a byte at a time, where ASCII decides it (upper-case ASCII
+    /// letters are `U` only and lower-case ones `L` only); None when a byte outside ASCII must.
+    fn open_ascii_word(self, bytes: &[u8]) -> Option<bool> {
+        let Some(&first) = bytes.first() else { return Some(false) };
+        if first >= 0x80 {
+            return None;
         }
-        let letters = &bytes[prefix..];
-        match self {
-            Family::O200k => {
-                let upper = letters.iter().take_while(|c| c.is_ascii_uppercase()).count();
-                upper < letters.len() && letters[upper..].iter().all(u8::is_ascii_lowercase)
+        let mut i = 0;
+        if !first.is_ascii_alphabetic() {
+            let prefix = match self {
+                Family::Gpt2 => first == b' ',
+                Family::Cl100k => !first.is_ascii_digit() && !matches!(first, b'\r' | b'\n' | b'\''),
+                Family::O200k => !first.is_ascii_digit() && !matches!(first, b'\r' | b'\n'),
+            };
+            if !prefix {
+                return Some(false);
             }
-            Family::Gpt2 | Family::Cl100k => !letters.is_empty() && letters.iter().all(u8::is_ascii_alphabetic),
+            i = 1;
+        }
+        let letters = i;
+        if self == Family::O200k {
+            while i < bytes.len() && bytes[i].is_ascii_uppercase() {
+                i += 1;
+            }
+        }
+        let run = i;
+        let in_run = |c: u8| if self == Family::O200k { c.is_ascii_lowercase() } else { c.is_ascii_alphabetic() };
+        while i < bytes.len() && in_run(bytes[i]) {
+            i += 1;
+        }
+        match bytes.get(i) {
+            Some(&c) if c >= 0x80 => None,
+            Some(_) => Some(false),
+            // o200k: U* then L+; the others: letters.
+            None => Some(if self == Family::O200k { i > run } else { i > letters }),
         }
     }
 
@@ -645,6 +667,38 @@ mod tests {
             }
         }
         assert!(ones > 3000, "{ones}");
+    }
+
+    #[test]
+    fn ascii_words_are_judged_as_a_character_at_a_time() {
+        // The byte loop against the character loop, on random ASCII of every length to 20
+        // over letters of both cases, prefix characters and others.
+        let alphabet = b"aAzZmM' .,1\n\r-_`{@[\t/";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
+            let mut open = 0;
+            for round in 0..200_000 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let n = round % 21;
+                // Mostly letters, so that words of every length occur.
+                let text: Vec<u8> = (0..n)
+                    .map(|i| {
+                        let r = (seed >> (i % 9 * 7)) as usize;
+                        if r % 5 == 0 {
+                            alphabet[r / 5 % alphabet.len()]
+                        } else {
+                            alphabet[r / 5 % 6]
+                        }
+                    })
+                    .collect();
+                let fast = family.open_ascii_word(&text).unwrap();
+                assert_eq!(fast, family.is_open_word_by_char(&text), "{family:?} {:?}", String::from_utf8_lossy(&text));
+                open += usize::from(fast);
+            }
+            assert!(open > 5_000, "{family:?} {open}");
+        }
     }
 
     #[test]
