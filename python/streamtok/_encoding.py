@@ -120,13 +120,9 @@ class Encoding(_native.Encoding):
         Raises:
             ValueError: a text holds a special token that is disallowed.
         """
-        text = list(text)
-        allowed = None
-        for t in text:
-            allowed = self._check_specials(t, allowed_special, disallowed_special)
-        if allowed is None:
-            allowed = self._allowed_set(allowed_special)
-        return self._encode_batch(text, allowed, num_threads=num_threads)
+        allowed, disallowed = self._special_sets(allowed_special, disallowed_special)
+        # The texts are searched for disallowed special tokens on the worker threads too.
+        return self._encode_batch(list(text), allowed, num_threads=num_threads, disallowed=disallowed or None)
 
     def stream(self, *, allowed_special: AllowedSpecial = frozenset()) -> _native.StreamCounter:
         """Start an exact running count of text that arrives in deltas.
@@ -175,11 +171,6 @@ class Encoding(_native.Encoding):
         """Decode each list of token ids of ``batch``."""
         return [self.decode(tokens, errors=errors) for tokens in batch]
 
-    def _allowed_set(self, allowed_special: AllowedSpecial) -> str | AbstractSet[str]:
-        if allowed_special == "all":
-            return "all"
-        return allowed_special
-
     def _check_specials(
         self,
         text: str,
@@ -187,19 +178,28 @@ class Encoding(_native.Encoding):
         disallowed_special: DisallowedSpecial,
     ) -> str | AbstractSet[str]:
         """Raise if ``text`` holds a disallowed special token; return what the core allows."""
-        allowed: AbstractSet[str] = (
-            self.special_tokens_set if allowed_special == "all" else allowed_special
-        )
-        if disallowed_special == "all":
-            disallowed_special = self.special_tokens_set - allowed
-        if disallowed_special:
-            pattern = _special_pattern(frozenset(disallowed_special))
+        allowed, disallowed = self._special_sets(allowed_special, disallowed_special)
+        if disallowed:
+            pattern = _special_pattern(frozenset(disallowed))
             if not isinstance(text, str):
                 raise TypeError(f"'{type(text).__name__}' object is not an instance of 'str'")
             found = pattern.search(text)
             if found:
                 _raise_disallowed(found.group())
-        return "all" if allowed_special == "all" else allowed
+        return allowed
+
+    def _special_sets(
+        self,
+        allowed_special: AllowedSpecial,
+        disallowed_special: DisallowedSpecial,
+    ) -> tuple[str | AbstractSet[str], AbstractSet[str]]:
+        """What the core allows, and the special tokens whose text must raise."""
+        allowed: AbstractSet[str] = (
+            self.special_tokens_set if allowed_special == "all" else allowed_special
+        )
+        if disallowed_special == "all":
+            disallowed_special = self.special_tokens_set - allowed
+        return ("all" if allowed_special == "all" else allowed), frozenset(disallowed_special)
 
 
 def _rebuild(name: str, data: bytes, family: str, specials: dict[str, int]) -> Encoding:

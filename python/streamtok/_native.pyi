@@ -1,5 +1,5 @@
 # Hand-written stub of the Rust extension; `python -m mypy.stubtest streamtok._native` checks it.
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set as AbstractSet
 from typing import Literal, final
 
 from typing_extensions import disjoint_base
@@ -36,7 +36,12 @@ class Encoding:
     def encode_ordinary_batch(self, texts: Iterable[str], *, num_threads: int = 8) -> list[list[int]]: ...
     def count_batch(self, texts: Iterable[str], *, num_threads: int = 8) -> list[int]: ...
     def _encode_batch(
-        self, texts: Iterable[str], allowed: _Allowed = None, *, num_threads: int = 8
+        self,
+        texts: Iterable[str],
+        allowed: _Allowed = None,
+        *,
+        num_threads: int = 8,
+        disallowed: AbstractSet[str] | None = None,
     ) -> list[list[int]]: ...
     def decode_bytes(self, tokens: Sequence[int]) -> bytes: ...
     def decode_single_token_bytes(self, token: int) -> bytes: ...

@@ -221,17 +221,42 @@ impl PyEncoding {
         Self::batch(py, texts, num_threads, |t| self.inner.count(t))
     }
 
-    /// Encodes every text of `texts` with the special tokens of `allowed`, in parallel.
-    #[pyo3(signature = (texts, allowed=None, *, num_threads=8))]
+    /// Encodes every text of `texts` with the special tokens of `allowed`, in parallel; raises
+    /// tiktoken's ValueError for the first text (in order) that holds one of `disallowed`, which
+    /// the threads look for before any text is encoded.
+    #[pyo3(signature = (texts, allowed=None, *, num_threads=8, disallowed=None))]
     fn _encode_batch<'py>(
         &self,
         py: Python<'py>,
         texts: &Bound<'_, PyAny>,
         allowed: Option<&Bound<'_, PyAny>>,
         num_threads: usize,
+        disallowed: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let matcher = self.matcher(allowed)?;
-        Self::batch_lists(py, texts, num_threads, |t| self.inner.encode(t, &matcher))
+        // Any text given is searched for, a special token of this encoding or not, as tiktoken does.
+        let forbidden = match disallowed {
+            Some(d) => {
+                let texts: Vec<String> = d.try_iter()?.map(|t| t?.extract::<String>()).collect::<PyResult<_>>()?;
+                Some(SpecialMatcher::new(texts.iter().map(|t| (t.as_str(), 0))))
+            }
+            None => None,
+        }
+        .filter(|m| !m.is_empty());
+        with_texts(texts, |strs| {
+            if let Some(forbidden) = forbidden {
+                let find = |t: &&str| forbidden.find(t.as_bytes(), 0).map(|(start, end, _)| (start, end));
+                let found = py.detach(|| crate::parallel::parallel_map(strs, num_threads, &find));
+                if let Some((text, (start, end))) = strs.iter().zip(found).find_map(|(t, f)| Some((t, f?))) {
+                    let raise = py.import("streamtok._encoding")?.getattr("_raise_disallowed")?;
+                    return Err(match raise.call1((&text[start..end],)) {
+                        Err(e) => e,
+                        Ok(_) => PyValueError::new_err("disallowed special token"),
+                    });
+                }
+            }
+            Self::lists_of_texts(py, strs, num_threads, |t| self.inner.encode(t, &matcher))
+        })
     }
 
     /// The bytes of `tokens`, concatenated.
