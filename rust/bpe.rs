@@ -340,13 +340,16 @@ fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnM
 
 /// What the merges of the `n` bytes of `piece` end as: two tokens split at `mid`, one token,
 /// or something else.
+///
+/// Never by [`merge_long`], whose own checks come here: the pairs it checks are two tokens long.
 fn join<R: Ranks>(vocab: &mut R, piece: Span, mid: usize, n: usize) -> Join {
     let mut first_end = 0;
-    let parts = merge(vocab, piece, n, |_, s, e| {
+    let first = |_: &mut R, s, e| {
         if s == 0 {
             first_end = e;
         }
-    });
+    };
+    let parts = if n <= SMALL { merge_small(vocab, piece, n, first) } else { merge_large(vocab, piece, n, first) };
     match parts {
         1 => Join::One(piece.rank(vocab, 0, n)),
         2 if first_end == mid => Join::Apart,
