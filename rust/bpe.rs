@@ -472,6 +472,40 @@ mod tests {
         }
     }
 
+    /// Long pieces over made-up vocabularies whose ranks need not follow the merge order (a
+    /// token may rank below its parts), searched against the heap.
+    #[test]
+    fn long_pieces_of_made_up_vocabularies_merge_like_the_heap() {
+        let mut seed = 0x0123_4567_89ab_cdefu64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet = b"abc d";
+        for _ in 0..300 {
+            let mut tokens: Vec<Vec<u8>> = Vec::new();
+            for _ in 0..(next() % 60) {
+                let len = 2 + (next() % 5) as usize;
+                let t: Vec<u8> = (0..len).map(|_| alphabet[(next() % 5) as usize]).collect();
+                if !tokens.contains(&t) {
+                    tokens.push(t);
+                }
+            }
+            let mut pairs: Vec<(Vec<u8>, Rank)> = (0..=255u8).map(|b| (vec![b], Rank::from(b))).collect();
+            pairs.extend(tokens.into_iter().enumerate().map(|(i, t)| (t, 256 + i as Rank)));
+            let v = Vocab::from_pairs(pairs);
+            let n = 300 + (next() % 900) as usize;
+            let text: Vec<u8> = (0..n).map(|_| alphabet[(next() % 5) as usize]).collect();
+            let piece = Span { text: &text, base: 0 };
+            let (mut heap, mut long) = (Vec::new(), Vec::new());
+            merge_large(&mut &v, piece, n, |_, a, b| heap.push((a, b)));
+            merge_long(&mut &v, piece, n, |_, a, b| long.push((a, b)));
+            assert!(heap == long, "{:?}", String::from_utf8_lossy(&text));
+        }
+    }
+
     #[test]
     fn count_agrees_with_encode() {
         let v = vocab(&["ab", "abc", "cd"]);
