@@ -12,44 +12,36 @@
 //! the encoding of its prefix, the only one) and the search steps back one token. A position
 //! found to be no boundary is never tried again, so the work is linear in the piece's length
 //! times the longest token's. Pairs repeat in the pieces that get this long (runs of one
-//! pattern), so their checks are remembered for the call.
+//! pattern), so their checks go through the vocabulary's pair memo ([`crate::pair_cache`]),
+//! which streams share.
 //!
 //! The search pays for every token it tries and takes back, and for every pair check the memo
 //! does not have; text whose tokens are short and varied (random letters) makes it try and check
 //! several per byte, where merging small windows costs less. So it gives up when a stretch of
 //! its tokens cost more than a quarter as many such steps, and leaves the rest to the caller.
 
+use crate::pair_cache::Join;
 use crate::token_starts::{below, TokenStarts, MAX_LEN};
 use crate::vocab::{Rank, Vocab};
-
-/// log2 of the most entries of the per-call memo of pair checks (8 bytes each: 32 KiB); a
-/// shorter piece gets one entry per four bytes, as zeroing the memo is part of its cost.
-const MEMO_BITS: u32 = 12;
-/// Memo entry bits: the pair's ranks (24 bits each) in bits 0..48, the answer in 48, filled 63.
-const APART: u64 = 1 << 48;
-const FILLED: u64 = 1 << 63;
-const KEY: u64 = (1 << 48) - 1;
 
 /// Tokens per stretch after which the search judges its cost.
 const STRETCH: usize = 128;
 
 /// Appends to `ends` the end of each token of `piece[..done]`, in order, and returns `done`:
 /// the whole piece's length, or where the search gave up (see the module doc; 0 if some byte
-/// of the piece is no token). Needs `vocab`, its `starts` and `apart(start, mid, end)`: whether
-/// the merges of `piece[start..end]` end as the two tokens split at `mid`.
+/// of the piece is no token). Needs `vocab`, its `starts` and `join(start, mid, end)`: what the
+/// merges of `piece[start..end]`, two tokens split at `mid`, end as.
 pub fn ends(
     vocab: &Vocab,
     starts: &TokenStarts,
     piece: &[u8],
-    mut apart: impl FnMut(usize, usize, usize) -> bool,
+    mut join: impl FnMut(usize, usize, usize) -> Join,
     ends: &mut Vec<u32>,
 ) -> usize {
     let n = piece.len();
     let first = ends.len();
     // Bit p: a token of the encoding may still end at p.
     let mut open = vec![u64::MAX; n / 64 + 1];
-    let memo_bits = (n / 4).next_power_of_two().trailing_zeros().clamp(4, MEMO_BITS);
-    let mut memo = vec![0u64; 1 << memo_bits];
     let mut tokens: Vec<(Rank, u32)> = Vec::with_capacity(n / 3);
     let mut pos = 0;
     // Lengths below this one are left to try at `pos`.
@@ -68,15 +60,10 @@ pub fn ends(
             }
             let Some(token) = vocab.rank_at(piece, pos, end) else { continue };
             let fits = last.is_none_or(|(last, last_len)| {
-                let key = u64::from(last) << 24 | u64::from(token);
-                let slot = &mut memo[(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - memo_bits)) as usize];
-                if *slot & FILLED != 0 && *slot & KEY == key {
-                    return *slot & APART != 0;
-                }
-                steps += 1;
-                let ok = apart(pos - last_len as usize, pos, end);
-                *slot = FILLED | key | if ok { APART } else { 0 };
-                ok
+                vocab.pairs().apart(last, token, || {
+                    steps += 1;
+                    join(pos - last_len as usize, pos, end)
+                })
             });
             if fits {
                 tokens.push((token, len as u32));

@@ -298,8 +298,8 @@ fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnM
     let mut ends: Vec<u32> = Vec::new();
     let v = vocab.vocab();
     let mut have = v.token_starts().map_or(0, |starts| {
-        let apart = |s: usize, mid: usize, e: usize| join(&mut &*v, piece.skip(s), mid - s, e - s) == Join::Apart;
-        backtrack::ends(v, starts, &piece.text[piece.base..piece.base + n], apart, &mut ends)
+        let pair = |s: usize, mid: usize, e: usize| join(&mut &*v, piece.skip(s), mid - s, e - s);
+        backtrack::ends(v, starts, &piece.text[piece.base..piece.base + n], pair, &mut ends)
     });
     let mut scratch: Vec<u32> = Vec::new();
     while have < n {

@@ -24,8 +24,6 @@ pub struct Encoding {
     all_specials: Arc<SpecialMatcher>,
     /// Caches that one-shot calls keep warm for the next (see [`crate::scratch`]).
     scratch: ScratchPool,
-    /// Pair checks of growing pieces, made when a stream first needs them.
-    pairs: OnceLock<PairCache>,
 }
 
 /// Where `piece`, a slice of `bytes`, starts in it.
@@ -81,7 +79,6 @@ impl Encoding {
             special_bytes,
             all_specials,
             scratch: ScratchPool::default(),
-            pairs: OnceLock::new(),
         })
     }
 
@@ -182,17 +179,16 @@ impl Encoding {
     }
 
     /// Empties the caches that calls keep for the next ones (the piece caches of one-shot calls,
-    /// the pair checks of streams), to measure a cold call.
+    /// the pair checks of streams and long pieces), to measure a cold call.
     pub fn clear_caches(&self) {
         self.scratch.clear();
-        if let Some(pairs) = self.pairs.get() {
-            pairs.clear();
-        }
+        self.vocab().clear_pairs();
     }
 
-    /// Which token pairs stay apart, as streams found them (see [`crate::pair_cache`]).
+    /// What adjacent token pairs merge into, as streams and long pieces found it (see
+    /// [`crate::pair_cache`]); shared by every encoding of the same vocabulary.
     pub fn pairs(&self) -> &PairCache {
-        self.pairs.get_or_init(PairCache::default)
+        self.vocab().pairs()
     }
 
     /// Number of tokens of `text`, all of it ordinary text.

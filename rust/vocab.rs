@@ -1,6 +1,7 @@
 //! Rank tables: the embedded encodings, `.tiktoken` files, and their special tokens.
 
 use crate::error::{Error, Result};
+use crate::pair_cache::PairCache;
 use crate::pretok::Family;
 use crate::tiktoken_format;
 use crate::token_starts::TokenStarts;
@@ -34,6 +35,8 @@ pub struct Vocab {
     max_len: usize,
     /// Which lengths of token start where, for the merge of very long pieces; made on first use.
     starts: OnceLock<Option<TokenStarts>>,
+    /// What adjacent token pairs merge into, as streams and long pieces found it; made on first use.
+    joins: OnceLock<PairCache>,
 }
 
 /// Longest token kept packed in the short table.
@@ -191,7 +194,17 @@ impl Vocab {
                 long[slot] = r;
             }
         }
-        Vocab { bytes, spans, short, long, pairs, len: n_short + n_long, max_len, starts: OnceLock::new() }
+        Vocab {
+            bytes,
+            spans,
+            short,
+            long,
+            pairs,
+            len: n_short + n_long,
+            max_len,
+            starts: OnceLock::new(),
+            joins: OnceLock::new(),
+        }
     }
 
     /// Rank of a key of 1 to [`SHORT`] bytes given packed, with its [`hash_packed`].
@@ -238,6 +251,19 @@ impl Vocab {
     /// for the index.
     pub fn token_starts(&self) -> Option<&TokenStarts> {
         self.starts.get_or_init(|| TokenStarts::new(self)).as_ref()
+    }
+
+    /// What adjacent token pairs merge into, remembered for every caller of this vocabulary (see
+    /// [`crate::pair_cache`]).
+    pub fn pairs(&self) -> &PairCache {
+        self.joins.get_or_init(PairCache::default)
+    }
+
+    /// Forgets the pairs remembered, if any.
+    pub fn clear_pairs(&self) {
+        if let Some(pairs) = self.joins.get() {
+            pairs.clear();
+        }
     }
 
     /// Bytes of the token with rank `r`, if there is one.
