@@ -40,6 +40,7 @@ pub fn ends(
 ) -> usize {
     let n = piece.len();
     let first = ends.len();
+    let pairs = vocab.pairs();
     // Bit p: a token of the encoding may still end at p.
     let mut open = vec![u64::MAX; n / 64 + 1];
     let mut tokens: Vec<(Rank, u32)> = Vec::with_capacity(n / 3);
@@ -52,7 +53,7 @@ pub fn ends(
         let last = tokens.last().copied();
         let mut lengths = below(starts.lengths(&piece[pos..]), shorter_than);
         while lengths != 0 {
-            let len = 128 - lengths.leading_zeros() as usize;
+            let len = (u128::BITS - lengths.leading_zeros()) as usize;
             lengths &= !(1 << (len - 1));
             let end = pos + len;
             if open[end / 64] >> (end % 64) & 1 == 0 {
@@ -60,7 +61,7 @@ pub fn ends(
             }
             let Some(token) = vocab.rank_at(piece, pos, end) else { continue };
             let fits = last.is_none_or(|(last, last_len)| {
-                vocab.pairs().apart(last, token, || {
+                pairs.apart(last, token, || {
                     steps += 1;
                     join(pos - last_len as usize, pos, end)
                 })
