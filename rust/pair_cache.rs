@@ -1,20 +1,22 @@
 //! What the merges do to adjacent token pairs: a shared memo of the check that lets a stream
-//! extend the encoding of a growing piece instead of redoing it (see [`crate::open_piece`]).
+//! extend the encoding of a growing piece instead of redoing it (see [`crate::open_piece`]), and
+//! that the merge of very long pieces makes at every step (see [`crate::backtrack`]).
 //!
 //! Two tokens `a`, `b` stay apart when the merges of their bytes end as `[a, b]`, and join when
 //! they end as one token. That depends on the two tokens only, and a stream asks it after
 //! nearly every delta, mostly for pairs it has asked before (the same words, the same
 //! characters). The answer costs a merge of both tokens' bytes; here it is one load.
 //!
-//! The table is direct-mapped and shared by every stream of an encoding, on every thread,
-//! without a lock: an entry is one atomic word that holds its own key, so a reader sees a whole
-//! entry or none, and a lost race only loses an entry.
+//! The table is direct-mapped and belongs to the vocabulary: every stream and every call of the
+//! encodings that share it, on every thread, use it without a lock: an entry is one atomic word
+//! that holds its own key, so a reader sees a whole entry or none, and a lost race only loses an
+//! entry.
 
 use crate::vocab::Rank;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// log2 of the number of entries (8 bytes each: 2 MiB). With 2^16 a Chinese stream, counted
-/// again, still missed often enough to spend 6% of its instructions merging pairs; now 1.5%.
+/// again, still missed often enough to spend 6% of its instructions merging pairs; now under 2%.
 const BITS: u32 = 18;
 /// Ranks kept: below 2^20 (every built-in vocabulary's); other pairs are checked every time.
 const RANK_BITS: u32 = 20;
