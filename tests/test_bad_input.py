@@ -62,6 +62,24 @@ def test_push_of_a_non_str_raises_type_error_and_changes_nothing(name: str, bad:
         still_exact(name, s, "Hello, wor")
 
 
+BAD_CALLS = [((), {}), (("a", "b"), {}), ((), {"delta": "a"}), (("a",), {"delta": "a"})]
+
+
+@pytest.mark.parametrize("name", FAMILY_ENCODINGS)
+@pytest.mark.parametrize("args, kwargs", BAD_CALLS, ids=["none", "two", "keyword", "both"])
+def test_push_with_a_wrong_number_of_arguments_raises_type_error_and_changes_nothing(
+    name: str, args: tuple, kwargs: dict
+) -> None:
+    """``push`` takes one positional argument (StreamCounter's is a plain CPython method)."""
+    for s in streams(name):
+        s.push("Hello, wor")
+        before = state(s)
+        with pytest.raises(TypeError, match="push"):
+            s.push(*args, **kwargs)
+        assert state(s) == before
+        still_exact(name, s, "Hello, wor")
+
+
 NOT_BYTES = ["text", 123, 1.5, None, ["a"], [1, 2], object()]
 
 

@@ -1,6 +1,7 @@
 //! Python bindings (the `streamtok._native` module); everything pyo3 lives here.
 
 mod encoding;
+mod fast_push;
 mod ids;
 mod stream;
 mod text;
@@ -31,6 +32,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<encoding::PyEncoding>()?;
     m.add_class::<stream::PyStreamCounter>()?;
     m.add_class::<stream::PyStreamEncoder>()?;
+    fast_push::install(m.py())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ENCODING_NAMES", crate::vocab::BUILTIN_NAMES.to_vec())?;
     Ok(())

@@ -228,9 +228,12 @@ stream_class!(
     /// far; the cost of a push is proportional to the delta, not to the text before it.
     PyStreamCounter, "StreamCounter", {
     /// Appends a text delta (`None` and `""` change nothing) and returns the count.
+    ///
+    /// Replaced when the module loads by the same call without pyo3's wrapper (see
+    /// `fast_push`); kept so that the class is whole without it.
     #[pyo3(signature = (delta, /))]
     fn push(&mut self, py: Python<'_>, delta: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
-        push_delta(py, &mut self.inner, delta, None)
+        self.push_delta(py, delta)
     }
 
     /// Appends UTF-8 bytes that may split characters and returns the count.
@@ -242,11 +245,22 @@ stream_class!(
             .map_err(|e| decode_error(py, &data, e))
     }
 
+    #[pyo3(signature = (delta, /))]
+    fn _nop1(&mut self, delta: Option<&Bound<'_, PyAny>>) -> usize { delta.map_or(0, |_| 7) }
+    #[pyo3(signature = (delta, /))]
+    fn _nopr1(&self, delta: Option<&Bound<'_, PyAny>>) -> usize { delta.map_or(0, |_| 7) }
     /// Ends the stream and returns the final count (then `count == stable_count`).
     fn finish(&mut self) -> usize {
         self.inner.finish(None)
     }
 });
+
+impl PyStreamCounter {
+    /// Pushes a `str` delta (`None` changes nothing) and returns the count.
+    pub(super) fn push_delta(&mut self, py: Python<'_>, delta: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
+        push_delta(py, &mut self.inner, delta, None)
+    }
+}
 
 stream_class!(
     /// Token ids of text that arrives in deltas, handed out as they become final.
