@@ -10,10 +10,12 @@
 //! [`super::stream::push_delta`].
 
 use super::stream::PyStreamCounter;
+use super::text::DETACH_BYTES;
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::panic::PanicException;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The body of the method: `slf` is a `StreamCounter` (the method descriptor checks it) and
@@ -35,8 +37,16 @@ unsafe fn push(
     let (slf, delta) = unsafe { (Bound::from_borrowed_ptr(py, slf), Bound::from_borrowed_ptr(py, *args)) };
     let counter = slf.cast::<PyStreamCounter>()?;
     let mut counter = counter.try_borrow_mut()?;
-    let delta = if delta.is_none() { None } else { Some(&delta) };
-    counter.push_delta(py, delta)
+    if delta.is_none() {
+        return counter.push_delta(py, None);
+    }
+    // The usual delta, a short `str` without lone surrogates, goes straight in.
+    if let Ok(Ok(text)) = delta.cast::<PyString>().map(|s| s.to_str()) {
+        if text.len() < DETACH_BYTES {
+            return Ok(counter.push_str(text)?);
+        }
+    }
+    counter.push_delta(py, Some(&delta))
 }
 
 /// The C entry point (`METH_FASTCALL`; CPython itself refuses keyword arguments).

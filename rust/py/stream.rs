@@ -260,6 +260,11 @@ impl PyStreamCounter {
     pub(super) fn push_delta(&mut self, py: Python<'_>, delta: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
         push_delta(py, &mut self.inner, delta, None)
     }
+
+    /// Pushes a short text delta, with the GIL held.
+    pub(super) fn push_str(&mut self, text: &str) -> Result<usize, Error> {
+        self.inner.push_str(text, None)
+    }
 }
 
 stream_class!(
