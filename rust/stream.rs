@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::open_piece::OpenPiece;
 use crate::pretok::{Resume, FAST_END};
 use crate::special::SpecialMatcher;
-use crate::unicode::decode_at_wide;
+use crate::unicode::{decode_at_wide, LOWERISH, UPPERISH};
 use crate::utf8::Utf8Carry;
 use crate::vocab::Rank;
 use std::sync::Arc;
@@ -39,6 +39,8 @@ enum Shape {
     Other,
     /// An open word ([`crate::pretok::Family::is_open_word`]).
     Word,
+    /// An open o200k word of upper-case letters ([`crate::pretok::Family::is_open_upper`]).
+    Upper,
     /// A run of punctuation ([`crate::pretok::Family::is_open_punct`]).
     Punct,
 }
@@ -179,8 +181,11 @@ impl Stream {
             self.tail_count = self.open[slot].update(vocab, pairs, self.tail.as_bytes(), 0, w + d.len());
             return true;
         }
+        if self.shape == Shape::Upper && first.is(UPPERISH | LOWERISH) {
+            return self.push_upper(delta, slot);
+        }
         let ends = match self.shape {
-            Shape::Word => family.ends_word(first),
+            Shape::Word | Shape::Upper => family.ends_word(first),
             Shape::Punct => family.ends_punct(self.tail.as_bytes(), first),
             Shape::Other => false,
         };
@@ -201,9 +206,36 @@ impl Stream {
         if family.is_open_word(d) {
             self.shape = Shape::Word;
             self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
+        } else if family.is_open_upper(d) {
+            self.shape = Shape::Upper;
+            self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
         } else {
             self.advance(out);
         }
+        true
+    }
+
+    /// [`Stream::push_known`] of a delta that starts with a letter after an upper-case word: it
+    /// goes on with the word when its letters are all in `L` from the first one in `L` on (the
+    /// word stays upper-case while none is); else nothing changes and the answer is false.
+    #[inline(never)]
+    fn push_upper(&mut self, delta: &str, slot: usize) -> bool {
+        let d = delta.as_bytes();
+        // Still upper-case while no letter is in `L`.
+        let (mut upper, mut i) = (true, 0);
+        while i < d.len() {
+            let c = decode_at_wide(d, i);
+            if !c.is(if upper { UPPERISH | LOWERISH } else { LOWERISH }) {
+                return false;
+            }
+            upper &= !c.is(LOWERISH);
+            i += c.len;
+        }
+        let w = self.tail.len();
+        self.tail.push_str(delta);
+        let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
+        self.tail_count = self.open[slot].update(vocab, pairs, self.tail.as_bytes(), 0, w + d.len());
+        self.shape = if upper { Shape::Upper } else { Shape::Word };
         true
     }
 
@@ -451,6 +483,7 @@ impl Stream {
             self.specials.is_none() && self.held.is_none() && open_len == Some(tail.len()) && tail.len() <= FAST_END;
         self.shape = match tail.last() {
             Some(&c) if known && (c >= 0x80 || c.is_ascii_alphabetic()) && family.is_open_word(tail) => Shape::Word,
+            Some(&c) if known && (c >= 0x80 || c.is_ascii_uppercase()) && family.is_open_upper(tail) => Shape::Upper,
             Some(&c) if known && c.is_ascii_punctuation() && family.is_open_punct(tail) => Shape::Punct,
             _ => Shape::Other,
         };

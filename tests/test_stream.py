@@ -260,6 +260,23 @@ def test_count_after_every_random_delta(name: str, deltas: list[str | None]) -> 
     check_stream(name, deltas)
 
 
+#: Words of letters from every case class (o200k splits its words by case: a stream keeps an
+#: upper-case word open across deltas), with a few separators.
+cased_letters = hs.lists(
+    hs.one_of(strategies.letter_run, strategies.cased_word, hs.sampled_from([" ", "'", "'s", ".", "\n"])),
+    max_size=12,
+).map("".join)
+
+
+@pytest.mark.parametrize("name", ENCODINGS)
+@given(deltas=split_text(cased_letters, max_piece=3))
+@example(deltas=["A", "\u4e2dA", " "])
+@example(deltas=[" \u0412\u042b", "\u0420\u0410", "\u0416", "\u0435\u043d\u0438", "E", " )"])
+@example(deltas=["GNU", "s", "'s", " GPL", "\u01c5", "A", "b"])
+def test_case_mixed_words_in_small_deltas(name: str, deltas: list[str | None]) -> None:
+    check_stream(name, deltas)
+
+
 @pytest.mark.parametrize("name", ENCODINGS)
 @given(text=strategies.hard_text.map(lambda s: s[:160]))
 @example(text="we'll don't x \n  \nx hello  world 12345 abcDEF a\r\n")

@@ -343,6 +343,40 @@ impl Family {
         }
     }
 
+    /// Whether `bytes` is, as if the input ended with them, one o200k word of upper-case letters
+    /// (` ВЫРАЖ`, `GNU`): an optional prefix character, then letters of `U` that are not in `L`
+    /// (classes that overlap). Having no `L`, that is one piece of `P?U+L*`; letters that are all
+    /// in `L` from the first one in `L` on continue it into one piece (of `P?U*L+` once one in
+    /// `L` comes: `U*` gives back to `L+` from there). A letter outside `L` after one in `L`
+    /// would end the piece of `P?U*L+` before it. Never in the other families, whose words have
+    /// no case ([`Family::is_open_word`] covers them).
+    #[inline]
+    pub fn is_open_upper(self, bytes: &[u8]) -> bool {
+        self == Family::O200k && !bytes.is_empty() && self.is_open_upper_o200k(bytes)
+    }
+
+    fn is_open_upper_o200k(self, bytes: &[u8]) -> bool {
+        let first = decode_at_wide(bytes, 0);
+        let mut i = 0;
+        if !first.is(UPPERISH) {
+            if !self.is_word_prefix(first) {
+                return false;
+            }
+            i = first.len;
+        }
+        if i == bytes.len() {
+            return false;
+        }
+        while i < bytes.len() {
+            let c = decode_at_wide(bytes, i);
+            if !c.is(UPPERISH) || c.is(LOWERISH) {
+                return false;
+            }
+            i += c.len;
+        }
+        true
+    }
+
     /// Whether `bytes` is, as if the input ended with them, one piece of ASCII punctuation: an
     /// optional space, then punctuation (`[^\s\p{L}\p{N}]` in ASCII). In every family that is
     /// one piece of the punctuation alternative, ` ?[^\s\p{L}\p{N}]+` (then, in cl100k and
@@ -739,6 +773,76 @@ mod tests {
             for other in ["", " ", "a", ",a", " ,1", ",\n", "中,"] {
                 assert!(!family.is_open_punct(other.as_bytes()), "{other:?}");
             }
+        }
+    }
+
+    #[test]
+    fn open_upper_case_words_go_on_and_end_as_the_scanner_says() {
+        // o200k words of `U` letters (with and without a prefix), then one or two characters of
+        // every class: when the stream's rule ends the word, the text's first piece is the word;
+        // when the rule lets the characters go on with it, the whole is one open piece of the
+        // shape the rule gives.
+        let chars = "azlseAZ'1 \t\n\r.,-/\"()éßΩωЖж中ǅʰ\u{301}١\u{a0}—😀\u{2028}_";
+        let upper = ["A", "Z", "Ж", "Ω", "ǅ", "中", "\u{301}"];
+        let family = Family::O200k;
+        let mut tails: Vec<String> = Vec::new();
+        for prefix in ["", " ", "(", "'", "\u{a0}", "😀"] {
+            for a in upper {
+                for b in ["", "A", "Ω"] {
+                    tails.push(format!("{prefix}{a}{b}"));
+                }
+            }
+        }
+        let (mut open, mut ended, mut went_on) = (0, 0, 0);
+        for tail in &tails {
+            let t = tail.as_bytes();
+            // Letters in `L` too (中, a mark) make it no upper-case word (see is_open_upper).
+            let both = tail.chars().any(|c| c == '中' || c == '\u{301}');
+            assert_eq!(family.is_open_upper(t), !both, "{tail:?}");
+            if !family.is_open_upper(t) {
+                continue;
+            }
+            open += 1;
+            assert_eq!(family.scan_open(t, &mut Resume::default()), (t.len(), false), "{tail:?}");
+            assert!(!family.is_open_word(t), "{tail:?}");
+            for c in chars.chars() {
+                for c2 in chars.chars() {
+                    let text = format!("{tail}{c}{c2}");
+                    let ch = decode_at(c.to_string().as_bytes(), 0);
+                    if family.ends_word(ch) {
+                        ended += 1;
+                        assert_eq!(family.next_piece(text.as_bytes(), true), Some(t.len()), "{text:?}");
+                        continue;
+                    }
+                    // The rule of `Stream::push_upper`, for the delta `c` and for `c c2`.
+                    let mut up = true;
+                    for (k, d) in [c, c2].iter().enumerate() {
+                        let dc = decode_at(d.to_string().as_bytes(), 0);
+                        if !dc.is(if up { UPPERISH | LOWERISH } else { LOWERISH }) {
+                            break;
+                        }
+                        up &= !dc.is(LOWERISH);
+                        let so_far =
+                            format!("{tail}{}", &text[t.len()..][..[c, c2][..=k].iter().map(|x| x.len_utf8()).sum()]);
+                        let b = so_far.as_bytes();
+                        went_on += 1;
+                        assert_eq!(family.scan_open(b, &mut Resume::default()), (b.len(), false), "{so_far:?}");
+                        if up {
+                            assert!(family.is_open_upper(b), "{so_far:?}");
+                        } else {
+                            assert!(family.is_open_word(b), "{so_far:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(open > 60 && ended > 10_000 && went_on > 1_000, "{open} {ended} {went_on}");
+        for other in ["", " ", "a", "Ab", "AЖa", "1A", "\nA", "A1", "A ", "  A", "中", "A中", "A中A", "AΩ\u{301}"]
+        {
+            assert!(!family.is_open_upper(other.as_bytes()), "{other:?}");
+        }
+        for family in [Family::Gpt2, Family::Cl100k] {
+            assert!(!family.is_open_upper(b"GNU") && !family.is_open_upper(" ВЫ".as_bytes()));
         }
     }
 
