@@ -153,11 +153,13 @@ impl Stream {
     }
 
     /// The common pushes, when the tail has a known shape ([`Stream::shape`]): a delta of an
-    /// open word's run characters goes on with it, read and encoded alone; a delta whose first
+    /// open word's run characters goes on with it, read and encoded alone (after an o200k
+    /// upper-case word, letters as [`Stream::push_upper`] takes them); a delta whose first
     /// character ends the word or the run of punctuation makes it final with the tokens at
     /// hand, and the delta becomes the tail on its own (encoded alone when it is an open word
-    /// itself, else by the general path, which need not read the tail again). Anything else is
-    /// left to the general path: nothing changes and the answer is false.
+    /// or upper-case word itself, else by the general path, which need not read the tail
+    /// again). Anything else is left to the general path: nothing changes and the answer is
+    /// false.
     fn push_known(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> bool {
         let family = self.enc.family();
         let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
