@@ -43,6 +43,8 @@ enum Shape {
     Upper,
     /// A run of punctuation ([`crate::pretok::Family::is_open_punct`]).
     Punct,
+    /// A run of spaces or of line feeds ([`crate::pretok::Family::is_open_blank`]).
+    Blank,
 }
 
 /// A running count (and optionally the ids) of text that arrives in deltas.
@@ -155,7 +157,8 @@ impl Stream {
     /// The common pushes, when the tail has a known shape ([`Stream::shape`]): a delta of an
     /// open word's run characters goes on with it, read and encoded alone (after an o200k
     /// upper-case word, letters as [`Stream::push_upper`] takes them); a delta whose first
-    /// character ends the word or the run of punctuation makes it final with the tokens at
+    /// character ends the word or the run of punctuation (the first two, a run of spaces or
+    /// line feeds) makes it final with the tokens at
     /// hand, and the delta becomes the tail on its own (encoded alone when it is an open word
     /// or upper-case word itself, else by the general path, which need not read the tail
     /// again). Anything else is left to the general path: nothing changes and the answer is
@@ -189,6 +192,7 @@ impl Stream {
         let ends = match self.shape {
             Shape::Word | Shape::Upper => family.ends_word(first),
             Shape::Punct => family.ends_punct(self.tail.as_bytes(), first),
+            Shape::Blank => family.ends_blank(self.tail.as_bytes(), d),
             Shape::Other => false,
         };
         if !ends {
@@ -487,6 +491,7 @@ impl Stream {
             Some(&c) if known && (c >= 0x80 || c.is_ascii_alphabetic()) && family.is_open_word(tail) => Shape::Word,
             Some(&c) if known && (c >= 0x80 || c.is_ascii_uppercase()) && family.is_open_upper(tail) => Shape::Upper,
             Some(&c) if known && c.is_ascii_punctuation() && family.is_open_punct(tail) => Shape::Punct,
+            Some(b' ' | b'\n') if known && family.is_open_blank(tail) => Shape::Blank,
             _ => Shape::Other,
         };
     }

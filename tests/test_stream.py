@@ -277,6 +277,31 @@ def test_case_mixed_words_in_small_deltas(name: str, deltas: list[str | None]) -
     check_stream(name, deltas)
 
 
+#: Runs of spaces and line breaks between words and marks (a stream keeps a run of spaces or of
+#: line feeds open and ends it on the next delta when it can).
+blank_runs = hs.lists(
+    hs.one_of(
+        strategies.whitespace_run,
+        hs.sampled_from([" ", "  ", "\n", "\n\n", "    ", "\r\n", "\u3000"]),
+        strategies.ascii_word,
+        strategies.punct_run,
+        hs.sampled_from(["x", "中", "1", "'s", "é", "/"]),
+    ),
+    max_size=16,
+).map("".join)
+
+
+@pytest.mark.parametrize("name", ENCODINGS)
+@given(deltas=split_text(blank_runs, max_piece=3))
+@example(deltas=["\n", "\n", "foo"])
+@example(deltas=["\n\n", "a", " "])
+@example(deltas=["   ", " (", "x"])
+@example(deltas=["  ", " \u3000", "x"])
+@example(deltas=["\n", " x", "\n", "\u3000x"])
+def test_blank_runs_in_small_deltas(name: str, deltas: list[str | None]) -> None:
+    check_stream(name, deltas)
+
+
 @pytest.mark.parametrize("name", ENCODINGS)
 @given(text=strategies.hard_text.map(lambda s: s[:160]))
 @example(text="we'll don't x \n  \nx hello  world 12345 abcDEF a\r\n")

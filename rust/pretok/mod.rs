@@ -12,7 +12,7 @@ mod gpt2;
 mod o200k;
 
 use crate::error::{Error, Result};
-use crate::unicode::{decode_at, decode_at_wide, Ch, ASCII, CR_LF, LETTER, LOWERISH, NUMBER, UPPERISH};
+use crate::unicode::{decode_at, decode_at_wide, Ch, ASCII, CR_LF, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH};
 use std::cell::Cell;
 
 /// The pattern families of tiktoken's encodings.
@@ -402,6 +402,35 @@ impl Family {
             0x30..=0x39 => true,
             0x41..=0x5a | 0x61..=0x7a => tail.len() >= 2,
             0x0a | 0x0d => self == Family::Gpt2,
+            _ => false,
+        }
+    }
+
+    /// Whether `bytes` is a run of spaces or a run of line feeds (`\n`) alone. As if the input
+    /// ended, such a tail is one piece in every family (`\s+(?!\S)`, `\s*[\r\n]+`, `\s+`).
+    #[inline]
+    pub fn is_open_blank(self, bytes: &[u8]) -> bool {
+        match bytes.first() {
+            Some(&c @ (b' ' | b'\n')) => bytes.iter().all(|&b| b == c),
+            _ => false,
+        }
+    }
+
+    /// Whether `delta`, after a tail of [`Family::is_open_blank`], makes the tail a final piece
+    /// as it is: a space and then a character outside `\s` (the run before the space is `\s+`
+    /// followed by whitespace, and a run of line feeds cannot take a space that no line break
+    /// follows), or, after line feeds in cl100k and o200k, a first character outside `\s`
+    /// (`\s*[\r\n]+` ends there). Anything else (more of
+    /// the run, a line break, a space then more whitespace, text right after spaces, which takes
+    /// the last space) is left to the scanner.
+    #[inline]
+    pub fn ends_blank(self, tail: &[u8], delta: &[u8]) -> bool {
+        match delta {
+            [b' ', _, ..] => !decode_at_wide(delta, 1).is(SPACE),
+            // gpt2 has no `\s*[\r\n]+`: its line feeds give the last one up as spaces do.
+            [first, ..] if tail[0] == b'\n' && self != Family::Gpt2 => {
+                !decode_at_wide(delta, 0).is(SPACE) && *first != b' '
+            }
             _ => false,
         }
     }
@@ -843,6 +872,37 @@ mod tests {
         }
         for family in [Family::Gpt2, Family::Cl100k] {
             assert!(!family.is_open_upper(b"GNU") && !family.is_open_upper(" ВЫ".as_bytes()));
+        }
+    }
+
+    #[test]
+    fn runs_of_spaces_and_line_feeds_end_as_the_scanner_says() {
+        // Every two characters of 33 classes after runs of spaces or line feeds: where the rule
+        // says the run is final as it is, the text's first piece is the run.
+        let chars = "azlseAZ'1 \t\n\r.,-/\"()éßΩωЖж中ǅʰ\u{301}١\u{a0}—😀\u{2028}_\u{3000}";
+        for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
+            let mut ended = 0;
+            for tail in [" ", "  ", "     ", "\n", "\n\n", "\n\n\n"] {
+                let t = tail.as_bytes();
+                assert!(family.is_open_blank(t), "{tail:?}");
+                assert_eq!(family.scan_open(t, &mut Resume::default()), (t.len(), false), "{family:?} {tail:?}");
+                for c in chars.chars() {
+                    for c2 in chars.chars() {
+                        let delta = format!("{c}{c2}");
+                        let text = format!("{tail}{delta}");
+                        if family.ends_blank(t, delta.as_bytes()) {
+                            ended += 1;
+                            assert_eq!(family.next_piece(text.as_bytes(), true), Some(t.len()), "{family:?} {text:?}");
+                        }
+                    }
+                }
+                // One character alone says nothing after spaces.
+                assert!(!family.ends_blank(t, b" ") && !family.ends_blank(t, b"x") || tail.starts_with('\n'));
+            }
+            assert!(ended > 150, "{family:?} {ended}");
+            for other in ["", " \n", "\n ", "\t", "\r\n", " x", "\u{a0}"] {
+                assert!(!family.is_open_blank(other.as_bytes()), "{other:?}");
+            }
         }
     }
 
