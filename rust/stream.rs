@@ -10,7 +10,7 @@ use crate::bpe;
 use crate::encoding::Encoding;
 use crate::error::{Error, Result};
 use crate::open_piece::OpenPiece;
-use crate::pretok::{Resume, FAST_END};
+use crate::pretok::{Family, Resume, FAST_END};
 use crate::special::SpecialMatcher;
 use crate::unicode::{decode_at_wide, LOWERISH, UPPERISH};
 use crate::utf8::Utf8Carry;
@@ -45,6 +45,22 @@ enum Shape {
     Punct,
     /// A run of spaces or of line feeds ([`crate::pretok::Family::is_open_blank`]).
     Blank,
+}
+
+impl Shape {
+    /// The shape of `tail`, text that the scanner finds to be one open piece, or that is one
+    /// piece as if the input ended by the rule of a shape (a delta that becomes the tail).
+    fn of(family: Family, tail: &[u8]) -> Shape {
+        match tail.last() {
+            Some(&c) if (c >= 0x80 || c.is_ascii_alphabetic()) && family.is_open_word(tail) => Shape::Word,
+            Some(&c) if (c >= 0x80 || c.is_ascii_uppercase()) && family.is_open_upper(tail) => Shape::Upper,
+            Some(&c) if (c.is_ascii_punctuation() || c == b'\n' || c == b'\r') && family.is_open_punct(tail) => {
+                Shape::Punct
+            }
+            Some(b' ' | b'\n') if family.is_open_blank(tail) => Shape::Blank,
+            _ => Shape::Other,
+        }
+    }
 }
 
 /// A running count (and optionally the ids) of text that arrives in deltas.
@@ -209,14 +225,11 @@ impl Stream {
         self.tail.clear();
         self.tail.push_str(delta);
         self.resume = Resume::default();
-        if family.is_open_word(d) {
-            self.shape = Shape::Word;
-            self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
-        } else if family.is_open_upper(d) {
-            self.shape = Shape::Upper;
-            self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
-        } else {
+        self.shape = Shape::of(family, d);
+        if self.shape == Shape::Other {
             self.advance(out);
+        } else {
+            self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
         }
         true
     }
@@ -487,13 +500,7 @@ impl Stream {
         let tail = self.tail.as_bytes();
         let known =
             self.specials.is_none() && self.held.is_none() && open_len == Some(tail.len()) && tail.len() <= FAST_END;
-        self.shape = match tail.last() {
-            Some(&c) if known && (c >= 0x80 || c.is_ascii_alphabetic()) && family.is_open_word(tail) => Shape::Word,
-            Some(&c) if known && (c >= 0x80 || c.is_ascii_uppercase()) && family.is_open_upper(tail) => Shape::Upper,
-            Some(&c) if known && c.is_ascii_punctuation() && family.is_open_punct(tail) => Shape::Punct,
-            Some(b' ' | b'\n') if known && family.is_open_blank(tail) => Shape::Blank,
-            _ => Shape::Other,
-        };
+        self.shape = if known { Shape::of(family, tail) } else { Shape::Other };
     }
 
     /// Tokens of the tail as if the input ended, all of it ordinary text: the first piece's

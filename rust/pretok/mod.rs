@@ -378,12 +378,15 @@ impl Family {
     }
 
     /// Whether `bytes` is, as if the input ended with them, one piece of ASCII punctuation: an
-    /// optional space, then punctuation (`[^\s\p{L}\p{N}]` in ASCII). In every family that is
-    /// one piece of the punctuation alternative, ` ?[^\s\p{L}\p{N}]+` (then, in cl100k and
-    /// o200k, `[\r\n]*` or `[\r\n/]*`, which it does not reach here).
+    /// optional space, then punctuation (`[^\s\p{L}\p{N}]` in ASCII), then in cl100k and o200k
+    /// line breaks. In every family that is one piece of the punctuation alternative,
+    /// ` ?[^\s\p{L}\p{N}]+` and in cl100k and o200k `[\r\n]*` (o200k: `[\r\n/]*`, whose
+    /// slashes this leaves to the scanner).
     pub fn is_open_punct(self, bytes: &[u8]) -> bool {
         let run = bytes.strip_prefix(b" ").unwrap_or(bytes);
-        !run.is_empty() && run.iter().all(u8::is_ascii_punctuation)
+        let marks = run.iter().take_while(|b| b.is_ascii_punctuation()).count();
+        let breaks = &run[marks..];
+        marks > 0 && (breaks.is_empty() || self != Family::Gpt2 && breaks.iter().all(|&b| b == b'\r' || b == b'\n'))
     }
 
     /// Whether `c`, after an open run of punctuation `tail` (see [`Family::is_open_punct`]),
@@ -394,9 +397,13 @@ impl Family {
     /// characters: a word takes at most one character before its letters (cl100k, o200k:
     /// `[^\r\n\p{L}\p{N}]?`; gpt2: a space), and a contraction (`'s` ...) starts at the run's
     /// start or not at all. A line break joins the run in cl100k and o200k (`[\r\n]*` after
-    /// it). Anything else, more punctuation included, is left to the scanner.
+    /// it), and after line breaks anything else ends it (o200k: but `/`). Anything else, more
+    /// punctuation included, is left to the scanner.
     #[inline]
     pub fn ends_punct(self, tail: &[u8], c: Ch) -> bool {
+        if matches!(tail.last(), Some(b'\r' | b'\n')) {
+            return !(matches!(c.cp, 0x0a | 0x0d) || self == Family::O200k && c.cp == 0x2f);
+        }
         match c.cp {
             0x20 | 0x09 => true,
             0x30..=0x39 => true,
@@ -780,6 +787,13 @@ mod tests {
                     tails.push(format!("{a}{b}"));
                     tails.push(format!(" {a}{b}"));
                 }
+                // Line breaks join a run (not in gpt2).
+                if family != Family::Gpt2 {
+                    for breaks in ["\n", "\r", "\r\n", "\n\n", "\n\r"] {
+                        tails.push(format!("{a}{breaks}"));
+                        tails.push(format!(" {a}.{breaks}"));
+                    }
+                }
             }
             let mut ended = 0;
             for tail in &tails {
@@ -799,9 +813,10 @@ mod tests {
                 }
             }
             assert!(ended > 10_000, "{family:?} {ended}");
-            for other in ["", " ", "a", ",a", " ,1", ",\n", "中,"] {
+            for other in ["", " ", "a", ",a", " ,1", "中,", "\n", " \n", ",\n,", ",\n ", ",\n/"] {
                 assert!(!family.is_open_punct(other.as_bytes()), "{other:?}");
             }
+            assert_eq!(family.is_open_punct(b",\n"), family != Family::Gpt2);
         }
     }
 
