@@ -45,6 +45,8 @@ enum Shape {
     Punct,
     /// A run of spaces or of line feeds ([`crate::pretok::Family::is_open_blank`]).
     Blank,
+    /// A number ([`crate::pretok::Family::is_open_digits`]).
+    Digits,
 }
 
 impl Shape {
@@ -58,6 +60,7 @@ impl Shape {
                 Shape::Punct
             }
             Some(b' ' | b'\n') if family.is_open_blank(tail) => Shape::Blank,
+            Some(b'0'..=b'9') if family.is_open_digits(tail) => Shape::Digits,
             _ => Shape::Other,
         }
     }
@@ -209,6 +212,7 @@ impl Stream {
             Shape::Word | Shape::Upper => family.ends_word(first),
             Shape::Punct => family.ends_punct(self.tail.as_bytes(), first),
             Shape::Blank => family.ends_blank(self.tail.as_bytes(), d),
+            Shape::Digits => family.ends_digits(self.tail.as_bytes(), first),
             Shape::Other => false,
         };
         if !ends {

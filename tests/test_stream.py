@@ -277,11 +277,13 @@ def test_case_mixed_words_in_small_deltas(name: str, deltas: list[str | None]) -
     check_stream(name, deltas)
 
 
-#: Runs of spaces and line breaks between words and marks (a stream keeps a run of spaces or of
-#: line feeds open and ends it on the next delta when it can).
+#: Runs of spaces, line breaks and digits between words and marks (a stream keeps such a run
+#: open and ends it on the next delta when it can).
 blank_runs = hs.lists(
     hs.one_of(
         strategies.whitespace_run,
+        strategies.digit_run,
+        hs.sampled_from(["1", "12", "123", "1234", "0.5", "1,000"]),
         hs.sampled_from([" ", "  ", "\n", "\n\n", "    ", "\r\n", "\u3000"]),
         strategies.ascii_word,
         strategies.punct_run,
@@ -298,6 +300,7 @@ blank_runs = hs.lists(
 @example(deltas=["   ", " (", "x"])
 @example(deltas=["  ", " \u3000", "x"])
 @example(deltas=["\n", " x", "\n", "\u3000x"])
+@example(deltas=["12", "3", "4", "\":", "1", "\u0661", "x"])
 def test_blank_runs_in_small_deltas(name: str, deltas: list[str | None]) -> None:
     check_stream(name, deltas)
 

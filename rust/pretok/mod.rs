@@ -413,6 +413,21 @@ impl Family {
         }
     }
 
+    /// Whether `bytes` is one piece of ASCII digits: `\p{N}{1,3}` (gpt2: ` ?\p{N}+`, here without
+    /// the space).
+    #[inline]
+    pub fn is_open_digits(self, bytes: &[u8]) -> bool {
+        !bytes.is_empty() && (bytes.len() <= 3 || self == Family::Gpt2) && bytes.iter().all(u8::is_ascii_digit)
+    }
+
+    /// Whether `c`, after a tail of [`Family::is_open_digits`], ends it: any character outside
+    /// `\p{N}` (no other alternative starts with a digit and goes on past the run), and, after
+    /// three digits in cl100k and o200k, anything.
+    #[inline]
+    pub fn ends_digits(self, tail: &[u8], c: Ch) -> bool {
+        !c.is(NUMBER) || self != Family::Gpt2 && tail.len() >= 3
+    }
+
     /// Whether `bytes` is a run of spaces or a run of line feeds (`\n`) alone. As if the input
     /// ended, such a tail is one piece in every family (`\s+(?!\S)`, `\s*[\r\n]+`, `\s+`).
     #[inline]
@@ -887,6 +902,37 @@ mod tests {
         }
         for family in [Family::Gpt2, Family::Cl100k] {
             assert!(!family.is_open_upper(b"GNU") && !family.is_open_upper(" ВЫ".as_bytes()));
+        }
+    }
+
+    #[test]
+    fn digits_end_as_the_scanner_says() {
+        let chars = "azlseAZ'1 \t\n\r.,-/\"()éßΩωЖж中ǅʰ\u{301}١\u{a0}—😀\u{2028}_\u{3000}½Ⅻ0";
+        for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
+            let mut ended = 0;
+            for tail in ["1", "12", "123", "9876", "00000"] {
+                let t = tail.as_bytes();
+                if !family.is_open_digits(t) {
+                    assert!(family != Family::Gpt2 && t.len() > 3, "{tail:?}");
+                    continue;
+                }
+                assert_eq!(family.next_piece(t, true), Some(t.len()), "{family:?} {tail:?}");
+                for c in chars.chars() {
+                    let ch = decode_at(c.to_string().as_bytes(), 0);
+                    if !family.ends_digits(t, ch) {
+                        continue;
+                    }
+                    for c2 in chars.chars() {
+                        ended += 1;
+                        let text = format!("{tail}{c}{c2}");
+                        assert_eq!(family.next_piece(text.as_bytes(), true), Some(t.len()), "{family:?} {text:?}");
+                    }
+                }
+            }
+            assert!(ended > 3_000, "{family:?} {ended}");
+            for other in ["", " 1", "1a", "١", "1 "] {
+                assert!(!family.is_open_digits(other.as_bytes()), "{other:?}");
+            }
         }
     }
 
