@@ -786,12 +786,31 @@ mod tests {
         }
     }
 
+    /// One character of each class the scanners tell apart, and a few of the edges between them.
+    const CLASSES: &str = "azlseAZ'1 \t\n\r.,-/\"()éßΩωЖж中ǅʰ\u{301}١\u{a0}—😀\u{2028}_\u{3000}½Ⅻ0";
+
+    /// Checks that after `tail`, every two characters of [`CLASSES`] whose first `ends` says
+    /// ends the tail leave the tail as the text's first piece; returns how many texts it checked.
+    fn check_ends(family: Family, tail: &str, ends: impl Fn(Ch) -> bool) -> usize {
+        let mut checked = 0;
+        for c in CLASSES.chars() {
+            if !ends(decode_at(c.to_string().as_bytes(), 0)) {
+                continue;
+            }
+            for c2 in CLASSES.chars() {
+                checked += 1;
+                let text = format!("{tail}{c}{c2}");
+                assert_eq!(family.next_piece(text.as_bytes(), true), Some(tail.len()), "{family:?} {text:?}");
+            }
+        }
+        checked
+    }
+
     #[test]
     fn open_punctuation_ends_as_the_scanner_says() {
         // Runs of punctuation with and without a space in front, then a character of every
         // class and a second one: where the rule says the run ends, the whole text's first piece
         // is the run, whatever the two characters are.
-        let chars = "azlseAZ'1 \t\n\r.,-/\"()éßΩωЖж中ǅʰ\u{301}١\u{a0}—😀\u{2028}_";
         let marks = ["'", ".", ",", "(", "/", "-", "\"", "!"];
         for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
             let mut tails: Vec<String> = Vec::new();
@@ -815,17 +834,7 @@ mod tests {
                 assert!(family.is_open_punct(tail.as_bytes()), "{tail:?}");
                 let scan = family.scan_open(tail.as_bytes(), &mut Resume::default());
                 assert_eq!(scan, (tail.len(), false), "{family:?} {tail:?}");
-                for c in chars.chars() {
-                    let ch = decode_at(c.to_string().as_bytes(), 0);
-                    if !family.ends_punct(tail.as_bytes(), ch) {
-                        continue;
-                    }
-                    for c2 in chars.chars() {
-                        ended += 1;
-                        let text = format!("{tail}{c}{c2}");
-                        assert_eq!(family.next_piece(text.as_bytes(), true), Some(tail.len()), "{family:?} {text:?}");
-                    }
-                }
+                ended += check_ends(family, tail, |c| family.ends_punct(tail.as_bytes(), c));
             }
             assert!(ended > 10_000, "{family:?} {ended}");
             for other in ["", " ", "a", ",a", " ,1", "中,", "\n", " \n", ",\n,", ",\n ", ",\n/"] {
@@ -841,7 +850,6 @@ mod tests {
         // every class: when the stream's rule ends the word, the text's first piece is the word;
         // when the rule lets the characters go on with it, the whole is one open piece of the
         // shape the rule gives.
-        let chars = "azlseAZ'1 \t\n\r.,-/\"()éßΩωЖж中ǅʰ\u{301}١\u{a0}—😀\u{2028}_";
         let upper = ["A", "Z", "Ж", "Ω", "ǅ", "中", "\u{301}"];
         let family = Family::O200k;
         let mut tails: Vec<String> = Vec::new();
@@ -864,13 +872,11 @@ mod tests {
             open += 1;
             assert_eq!(family.scan_open(t, &mut Resume::default()), (t.len(), false), "{tail:?}");
             assert!(!family.is_open_word(t), "{tail:?}");
-            for c in chars.chars() {
-                for c2 in chars.chars() {
+            ended += check_ends(family, tail, |c| family.ends_word(c));
+            for c in CLASSES.chars() {
+                for c2 in CLASSES.chars() {
                     let text = format!("{tail}{c}{c2}");
-                    let ch = decode_at(c.to_string().as_bytes(), 0);
-                    if family.ends_word(ch) {
-                        ended += 1;
-                        assert_eq!(family.next_piece(text.as_bytes(), true), Some(t.len()), "{text:?}");
+                    if family.ends_word(decode_at(c.to_string().as_bytes(), 0)) {
                         continue;
                     }
                     // The rule of `Stream::push_upper`, for the delta `c` and for `c c2`.
@@ -907,7 +913,6 @@ mod tests {
 
     #[test]
     fn digits_end_as_the_scanner_says() {
-        let chars = "azlseAZ'1 \t\n\r.,-/\"()éßΩωЖж中ǅʰ\u{301}١\u{a0}—😀\u{2028}_\u{3000}½Ⅻ0";
         for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
             let mut ended = 0;
             for tail in ["1", "12", "123", "9876", "00000"] {
@@ -917,17 +922,7 @@ mod tests {
                     continue;
                 }
                 assert_eq!(family.next_piece(t, true), Some(t.len()), "{family:?} {tail:?}");
-                for c in chars.chars() {
-                    let ch = decode_at(c.to_string().as_bytes(), 0);
-                    if !family.ends_digits(t, ch) {
-                        continue;
-                    }
-                    for c2 in chars.chars() {
-                        ended += 1;
-                        let text = format!("{tail}{c}{c2}");
-                        assert_eq!(family.next_piece(text.as_bytes(), true), Some(t.len()), "{family:?} {text:?}");
-                    }
-                }
+                ended += check_ends(family, tail, |c| family.ends_digits(t, c));
             }
             assert!(ended > 3_000, "{family:?} {ended}");
             for other in ["", " 1", "1a", "١", "1 "] {
@@ -940,15 +935,14 @@ mod tests {
     fn runs_of_spaces_and_line_feeds_end_as_the_scanner_says() {
         // Every two characters of 33 classes after runs of spaces or line feeds: where the rule
         // says the run is final as it is, the text's first piece is the run.
-        let chars = "azlseAZ'1 \t\n\r.,-/\"()éßΩωЖж中ǅʰ\u{301}١\u{a0}—😀\u{2028}_\u{3000}";
         for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
             let mut ended = 0;
             for tail in [" ", "  ", "     ", "\n", "\n\n", "\n\n\n"] {
                 let t = tail.as_bytes();
                 assert!(family.is_open_blank(t), "{tail:?}");
                 assert_eq!(family.scan_open(t, &mut Resume::default()), (t.len(), false), "{family:?} {tail:?}");
-                for c in chars.chars() {
-                    for c2 in chars.chars() {
+                for c in CLASSES.chars() {
+                    for c2 in CLASSES.chars() {
                         let delta = format!("{c}{c2}");
                         let text = format!("{tail}{delta}");
                         if family.ends_blank(t, delta.as_bytes()) {
