@@ -2,8 +2,9 @@
 //!
 //! A method that pyo3 generates pays, on every call, for its general argument parser (which
 //! handles any signature and keywords), for counting the thread's attachment to the interpreter
-//! and for flushing deferred reference drops: about 180 machine instructions of the 1,250 that a
-//! push of one English token cost in all, Python's loop included (callgrind). This method takes
+//! and for flushing deferred reference drops: about 180 machine instructions a call (callgrind
+//! of `push(None)` in a Python loop: 485 instructions an iteration with pyo3's method, 305 with
+//! this one; a whole push of an English token costs about 1,000). This method takes
 //! its one positional argument from the vector CPython hands it, borrows the counter through
 //! pyo3 as every method does (so a push that released the GIL still excludes any other use of
 //! the counter), hands a short `str` straight to the stream, and catches panics as pyo3 does. It

@@ -245,10 +245,6 @@ stream_class!(
             .map_err(|e| decode_error(py, &data, e))
     }
 
-    #[pyo3(signature = (delta, /))]
-    fn _nop1(&mut self, delta: Option<&Bound<'_, PyAny>>) -> usize { delta.map_or(0, |_| 7) }
-    #[pyo3(signature = (delta, /))]
-    fn _nopr1(&self, delta: Option<&Bound<'_, PyAny>>) -> usize { delta.map_or(0, |_| 7) }
     /// Ends the stream and returns the final count (then `count == stable_count`).
     fn finish(&mut self) -> usize {
         self.inner.finish(None)
