@@ -450,7 +450,7 @@ impl Family {
         match delta {
             [b' ', _, ..] => !decode_at_wide(delta, 1).is(SPACE),
             // gpt2 has no `\s*[\r\n]+`: its line feeds give the last one up as spaces do.
-            [first, ..] if tail[0] == b'\n' && self != Family::Gpt2 => {
+            [first, ..] if tail.first() == Some(&b'\n') && self != Family::Gpt2 => {
                 !decode_at_wide(delta, 0).is(SPACE) && *first != b' '
             }
             _ => false,
