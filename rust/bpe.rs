@@ -469,11 +469,8 @@ mod tests {
             .iter()
             .map(|pat| pat.repeat(6000 / pat.len()).into_bytes())
             .collect();
-        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-        let mut files: Vec<_> = std::fs::read_dir(data).unwrap().map(|e| e.unwrap().path()).collect();
-        files.sort();
-        texts.extend(files.iter().map(|f| std::fs::read(f).unwrap()).filter(|t| t.len() > LONG));
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        texts.extend(crate::corpus().into_iter().map(|(_, t)| t).filter(|t| t.len() > LONG));
+        let mut next = crate::xorshift(0x2545_f491_4f6c_dd1d);
         // Random letters make the search give up part way (short, varied tokens): the rest goes
         // a window at a time.
         let letters = b"abcdefghijklmnopqrstuvwxyz";
@@ -486,14 +483,7 @@ mod tests {
             (b"\xe4\xb8\xad .", 5000),
             (letters, 20000),
         ] {
-            let text = (0..len)
-                .map(|_| {
-                    seed ^= seed << 13;
-                    seed ^= seed >> 7;
-                    seed ^= seed << 17;
-                    alphabet[(seed >> 33) as usize % alphabet.len()]
-                })
-                .collect();
+            let text = (0..len).map(|_| alphabet[(next() >> 33) as usize % alphabet.len()]).collect();
             texts.push(text);
         }
         for name in ["o200k_base", "cl100k_base"] {
@@ -509,18 +499,14 @@ mod tests {
         }
     }
 
-    /// The rescanning merge compiled for SSE4.1 and for the baseline CPU merge every slice of
-    /// every corpus file (up to [`SMALL`] bytes, at every offset) alike, as the heap does.
+    /// The rescanning merge compiled for SSE4.1 and for the baseline CPU merge slices of every
+    /// corpus file (up to 200 a file, every 97th offset, 2 to [`SMALL`] bytes) as the heap does.
     #[test]
     fn both_builds_of_the_rescanning_merge_agree_on_real_text() {
-        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-        let mut files: Vec<_> = std::fs::read_dir(data).unwrap().map(|e| e.unwrap().path()).collect();
-        files.sort();
         let spec = crate::vocab::Spec::builtin("o200k_base").unwrap();
         let v = &*spec.vocab;
         let mut slices = 0;
-        for f in &files {
-            let text = std::fs::read(f).unwrap();
+        for (f, text) in crate::corpus() {
             for start in (0..text.len().saturating_sub(SMALL)).step_by(97).take(200) {
                 let len = 2 + start % (SMALL - 1);
                 let piece = Span { text: &text, base: start };
@@ -539,13 +525,7 @@ mod tests {
     /// token may rank below its parts), searched against the heap.
     #[test]
     fn long_pieces_of_made_up_vocabularies_merge_like_the_heap() {
-        let mut seed = 0x0123_4567_89ab_cdefu64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::xorshift(0x0123_4567_89ab_cdef);
         let alphabet = b"abc d";
         for _ in 0..300 {
             let mut tokens: Vec<Vec<u8>> = Vec::new();

@@ -621,13 +621,7 @@ mod tests {
 
     /// A deterministic xorshift stream, so failures reproduce.
     fn texts(count: usize) -> Vec<String> {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0x2545_f491_4f6c_dd1d);
         (0..count)
             .map(|_| {
                 let len = (next() % 12) as usize;
@@ -759,13 +753,11 @@ mod tests {
         // The byte loop against the character loop, on random ASCII of every length to 20
         // over letters of both cases, prefix characters and others.
         let alphabet = b"aAzZmM' .,1\n\r-_`{@[\t/";
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = crate::xorshift(0x9e37_79b9_7f4a_7c15);
         for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
             let mut open = 0;
             for round in 0..200_000 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
+                let seed = next();
                 let n = round % 21;
                 // Mostly letters, so that words of every length occur.
                 let text: Vec<u8> = (0..n)
