@@ -56,7 +56,10 @@ impl Shape {
         match tail.last() {
             Some(&c) if (c >= 0x80 || c.is_ascii_alphabetic()) && family.is_open_word(tail) => Shape::Word,
             Some(&c) if (c >= 0x80 || c.is_ascii_uppercase()) && family.is_open_upper(tail) => Shape::Upper,
-            Some(&c) if (c.is_ascii_punctuation() || c == b'\n' || c == b'\r') && family.is_open_punct(tail) => {
+            Some(&c)
+                if (c >= 0x80 || c.is_ascii_punctuation() || c == b'\n' || c == b'\r')
+                    && family.is_open_punct(tail) =>
+            {
                 Shape::Punct
             }
             Some(b' ' | b'\n') if family.is_open_blank(tail) => Shape::Blank,
@@ -216,7 +219,7 @@ impl Stream {
             Shape::Other => false,
         };
         if !ends {
-            return false;
+            return self.push_joined(delta, slot);
         }
         let mut out = out;
         let done = &mut self.open[slot];
@@ -235,6 +238,29 @@ impl Stream {
         } else {
             self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
         }
+        true
+    }
+
+    /// [`Stream::push_known`] of a delta that neither continues nor ends a short tail of a shape
+    /// other than a word (a space or a bracket before letters, more punctuation, a digit after
+    /// digits): when the tail and the delta together are one piece of a shape, the delta goes on
+    /// with the tail, encoded alone and joined to the tail's tokens; else nothing changes and the
+    /// answer is false. A short tail only: the shape is read again from its start.
+    #[inline(never)]
+    fn push_joined(&mut self, delta: &str, slot: usize) -> bool {
+        let w = self.tail.len();
+        if matches!(self.shape, Shape::Word | Shape::Upper) || w + delta.len() > FAST_END {
+            return false;
+        }
+        self.tail.push_str(delta);
+        let shape = Shape::of(self.enc.family(), self.tail.as_bytes());
+        if shape == Shape::Other {
+            self.tail.truncate(w);
+            return false;
+        }
+        let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
+        self.tail_count = self.open[slot].update(vocab, pairs, self.tail.as_bytes(), 0, self.tail.len());
+        self.shape = shape;
         true
     }
 

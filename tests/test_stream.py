@@ -305,6 +305,35 @@ def test_blank_runs_in_small_deltas(name: str, deltas: list[str | None]) -> None
     check_stream(name, deltas)
 
 
+#: Punctuation of any script (a stream keeps a run open, ends it on a space, a number or a letter
+#: after two characters, and lets one character, a bracket or a space, go on into the word after
+#: it) between letters, marks and emoji.
+punct_words = hs.lists(
+    hs.one_of(
+        strategies.punct_run,
+        strategies.punct_run,
+        strategies.letter_run,
+        hs.sampled_from([" ", "  ", "\n", "\r\n", "1", "\u0661", "\u0301", "\u200b", "\U0001f600", "/", " (", "'s"]),
+        # Marks that are tokens with the word after them: "\u2014and", "\u201cThe", "\uff0c\u8bf7".
+        hs.sampled_from(["\u2014", "\u201c", "\uff0c", "\u2019", "and", "The", "s", "\u8bf7", "\u5728"]),
+    ),
+    max_size=16,
+).map("".join)
+
+
+@pytest.mark.parametrize("name", ENCODINGS)
+@given(deltas=split_text(punct_words, max_piece=3))
+@example(deltas=["\u2014", "and", " \u201c", "The", "\uff0c", "\u8bf7", "\u2019", "s"])
+@example(deltas=[" \u00ab", "\u00bb,", " \u00ab", "str"])
+@example(deltas=["\u3002", "\u0301", "a"])
+@example(deltas=["\uff08", "\u6240\u6709", "\uff09\n\n", "\u5bf9"])
+@example(deltas=["=", "\u0421", "\u0422"])
+@example(deltas=[" ", "\u8fdb\u5165", " ", "5", "00"])
+@example(deltas=["\u00bb", "),", "\n", "x"])
+def test_punctuation_of_any_script_in_small_deltas(name: str, deltas: list[str | None]) -> None:
+    check_stream(name, deltas)
+
+
 @pytest.mark.parametrize("name", ENCODINGS)
 @given(text=strategies.hard_text.map(lambda s: s[:160]))
 @example(text="we'll don't x \n  \nx hello  world 12345 abcDEF a\r\n")

@@ -12,7 +12,7 @@ mod gpt2;
 mod o200k;
 
 use crate::error::{Error, Result};
-use crate::unicode::{decode_at, decode_at_wide, Ch, ASCII, CR_LF, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH};
+use crate::unicode::{decode_at, decode_at_wide, Ch, ASCII, CR_LF, LETTER, LOWERISH, MARK, NUMBER, SPACE, UPPERISH};
 use std::cell::Cell;
 
 /// The pattern families of tiktoken's encodings.
@@ -377,14 +377,29 @@ impl Family {
         true
     }
 
-    /// Whether `bytes` is, as if the input ended with them, one piece of ASCII punctuation: an
-    /// optional space, then punctuation (`[^\s\p{L}\p{N}]` in ASCII), then in cl100k and o200k
-    /// line breaks. In every family that is one piece of the punctuation alternative,
-    /// ` ?[^\s\p{L}\p{N}]+` and in cl100k and o200k `[\r\n]*` (o200k: `[\r\n/]*`, whose
-    /// slashes this leaves to the scanner).
+    /// Whether `bytes` is, as if the input ended with them, one piece of punctuation: an optional
+    /// space, then characters of `[^\s\p{L}\p{N}]` (ASCII: printable ones; marks left out, which
+    /// o200k's words take after one such character), then in cl100k and o200k line breaks. In
+    /// every family that is one piece of the punctuation alternative, ` ?[^\s\p{L}\p{N}]+` and in
+    /// cl100k and o200k `[\r\n]*` (o200k: `[\r\n/]*`, whose slashes this leaves to the scanner):
+    /// the word alternatives before it need a letter (or a mark) after at most one character.
     pub fn is_open_punct(self, bytes: &[u8]) -> bool {
         let run = bytes.strip_prefix(b" ").unwrap_or(bytes);
-        let marks = run.iter().take_while(|b| b.is_ascii_punctuation()).count();
+        let mut marks = 0;
+        while let Some(&b) = run.get(marks) {
+            if b < 0x80 {
+                if !b.is_ascii_punctuation() {
+                    break;
+                }
+                marks += 1;
+            } else {
+                let c = decode_at_wide(run, marks);
+                if c.is(SPACE | LETTER | NUMBER | MARK) {
+                    break;
+                }
+                marks += c.len;
+            }
+        }
         let breaks = &run[marks..];
         marks > 0 && (breaks.is_empty() || self != Family::Gpt2 && breaks.iter().all(|&b| b == b'\r' || b == b'\n'))
     }
@@ -392,13 +407,13 @@ impl Family {
     /// Whether `c`, after an open run of punctuation `tail` (see [`Family::is_open_punct`]),
     /// ends it: the run is a final piece whatever follows.
     ///
-    /// A space or a tab is no punctuation and no line break, and a digit starts no other piece
+    /// A space or a tab is no punctuation and no line break, and a number starts no other piece
     /// that could take the run in (numbers take no prefix). A letter ends a run of two or more
     /// characters: a word takes at most one character before its letters (cl100k, o200k:
     /// `[^\r\n\p{L}\p{N}]?`; gpt2: a space), and a contraction (`'s` ...) starts at the run's
     /// start or not at all. A line break joins the run in cl100k and o200k (`[\r\n]*` after
     /// it), and after line breaks anything else ends it (o200k: but `/`). Anything else, more
-    /// punctuation included, is left to the scanner.
+    /// punctuation and marks included, is left to the scanner.
     #[inline]
     pub fn ends_punct(self, tail: &[u8], c: Ch) -> bool {
         if matches!(tail.last(), Some(b'\r' | b'\n')) {
@@ -406,9 +421,9 @@ impl Family {
         }
         match c.cp {
             0x20 | 0x09 => true,
-            0x30..=0x39 => true,
-            0x41..=0x5a | 0x61..=0x7a => tail.len() >= 2,
             0x0a | 0x0d => self == Family::Gpt2,
+            _ if c.is(NUMBER) => true,
+            _ if c.is(LETTER) => decode_at_wide(tail, 0).len < tail.len(),
             _ => false,
         }
     }
@@ -442,9 +457,9 @@ impl Family {
     /// as it is: a space and then a character outside `\s` (the run before the space is `\s+`
     /// followed by whitespace, and a run of line feeds cannot take a space that no line break
     /// follows), or, after line feeds in cl100k and o200k, a first character outside `\s`
-    /// (`\s*[\r\n]+` ends there). Anything else (more of
-    /// the run, a line break, a space then more whitespace, text right after spaces, which takes
-    /// the last space) is left to the scanner.
+    /// (`\s*[\r\n]+` ends there), or, after one space in cl100k and o200k, a number. Anything
+    /// else (more of the run, a line break, a space then more whitespace, other text right after
+    /// spaces, which takes the last space) is left to the scanner.
     #[inline]
     pub fn ends_blank(self, tail: &[u8], delta: &[u8]) -> bool {
         match delta {
@@ -453,6 +468,8 @@ impl Family {
             [first, ..] if tail.first() == Some(&b'\n') && self != Family::Gpt2 => {
                 !decode_at_wide(delta, 0).is(SPACE) && *first != b' '
             }
+            // One space before a number is a piece of its own (`\s+`): numbers take no prefix.
+            [_, ..] if tail == b" " && self != Family::Gpt2 => decode_at_wide(delta, 0).is(NUMBER),
             _ => false,
         }
     }
@@ -803,13 +820,14 @@ mod tests {
         // Runs of punctuation with and without a space in front, then a character of every
         // class and a second one: where the rule says the run ends, the whole text's first piece
         // is the run, whatever the two characters are.
-        let marks = ["'", ".", ",", "(", "/", "-", "\"", "!"];
+        // ASCII, and beyond it: quotes, a dash, CJK punctuation, an emoji, a format character.
+        let marks = ["'", ".", ",", "(", "/", "-", "\"", "!", "«", "—", "。", "😀", "\u{200b}"];
         for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
             let mut tails: Vec<String> = Vec::new();
             for a in marks {
                 tails.push(a.to_string());
                 tails.push(format!(" {a}"));
-                for b in marks {
+                for b in ["'", ".", "(", "-", "»", "。"] {
                     tails.push(format!("{a}{b}"));
                     tails.push(format!(" {a}{b}"));
                 }
@@ -829,7 +847,23 @@ mod tests {
                 ended += check_ends(family, tail, |c| family.ends_punct(tail.as_bytes(), c));
             }
             assert!(ended > 10_000, "{family:?} {ended}");
-            for other in ["", " ", "a", ",a", " ,1", "中,", "\n", " \n", ",\n,", ",\n ", ",\n/"] {
+            for other in [
+                "",
+                " ",
+                "a",
+                ",a",
+                " ,1",
+                "中,",
+                "\n",
+                " \n",
+                ",\n,",
+                ",\n ",
+                ",\n/",
+                "«a",
+                "«1",
+                "«\u{301}",
+                "。\u{3000}",
+            ] {
                 assert!(!family.is_open_punct(other.as_bytes()), "{other:?}");
             }
             assert_eq!(family.is_open_punct(b",\n"), family != Family::Gpt2);
