@@ -47,6 +47,8 @@ enum Shape {
     Blank,
     /// A number ([`crate::pretok::Family::is_open_digits`]).
     Digits,
+    /// Line feeds then spaces, two open pieces in o200k ([`crate::pretok::Family::open_indent`]).
+    Indent,
 }
 
 impl Shape {
@@ -92,8 +94,8 @@ pub struct Stream {
     /// does, its tokens are known already.
     open: [OpenPiece; 2],
     /// What the tail is when a push may skip the scanner ([`Stream::push_known`]): one open
-    /// piece, encoded in one of `open`, of a shape whose end one character decides; never with
-    /// special tokens.
+    /// piece, encoded in one of `open`, of a shape whose end one character decides, or (indent)
+    /// two, one in each; never with special tokens.
     shape: Shape,
     finished: bool,
 }
@@ -186,6 +188,9 @@ impl Stream {
     /// again). Anything else is left to the general path: nothing changes and the answer is
     /// false.
     fn push_known(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> bool {
+        if self.shape == Shape::Indent {
+            return self.push_indent(delta, out);
+        }
         let family = self.enc.family();
         let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
         let d = delta.as_bytes();
@@ -216,28 +221,74 @@ impl Stream {
             Shape::Punct => family.ends_punct(self.tail.as_bytes(), first),
             Shape::Blank => family.ends_blank(self.tail.as_bytes(), d),
             Shape::Digits => family.ends_digits(self.tail.as_bytes(), first),
-            Shape::Other => false,
+            Shape::Indent | Shape::Other => false,
         };
         if !ends {
             return self.push_joined(delta, slot);
         }
         let mut out = out;
-        let done = &mut self.open[slot];
         if let Some(out) = out.as_deref_mut() {
-            out.extend(done.ranks());
+            out.extend(self.open[slot].ranks());
         }
-        self.committed += done.count();
-        done.clear();
-        self.open[1 - slot].clear();
+        self.committed += self.open[slot].count();
+        self.restart(delta, slot, out);
+        true
+    }
+
+    /// After the tail went final with the tokens at hand: `delta` becomes the tail on its own,
+    /// encoded alone in `open[slot]` when it has a shape, else by the general path (which then
+    /// reads only the delta).
+    #[inline(always)]
+    fn restart(&mut self, delta: &str, slot: usize, out: Option<&mut Vec<Rank>>) {
+        let d = delta.as_bytes();
+        self.open.iter_mut().for_each(OpenPiece::clear);
         self.tail.clear();
         self.tail.push_str(delta);
         self.resume = Resume::default();
-        self.shape = Shape::of(family, d);
+        self.shape = Shape::of(self.enc.family(), d);
         if self.shape == Shape::Other {
             self.advance(out);
         } else {
+            let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
             self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
         }
+    }
+
+    /// Which of `open` holds the line feeds of an indent tail (see [`Shape::Indent`]), when
+    /// they and the spaces after them are encoded in place, one in each.
+    fn indent_slot(&self) -> Option<usize> {
+        let feeds = usize::from(self.open[0].start() != 0);
+        let (b, w) = (self.open[feeds].len(), self.tail.len());
+        let spaces = &self.open[1 - feeds];
+        (self.open[feeds].start() == 0 && b > 0 && spaces.start() == b && b + spaces.len() == w).then_some(feeds)
+    }
+
+    /// [`Stream::push_known`] after line feeds and the spaces after them (o200k: two open
+    /// pieces, see [`crate::pretok::Family::open_indent`]): more spaces go on with the second; a
+    /// space and then anything but whitespace makes both final, and the delta becomes the tail.
+    /// Anything else is left to the general path: nothing changes and the answer is false.
+    #[inline(never)]
+    fn push_indent(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> bool {
+        let Some(feeds) = self.indent_slot() else { return false };
+        let d = delta.as_bytes();
+        let (b, w) = (self.open[feeds].len(), self.tail.len());
+        if d.iter().all(|&c| c == b' ') {
+            self.tail.push_str(delta);
+            let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
+            let spaces = self.open[1 - feeds].update(vocab, pairs, self.tail.as_bytes(), b, w + d.len());
+            self.tail_count = self.open[feeds].count() + spaces;
+            return true;
+        }
+        if !self.enc.family().ends_indent(d) {
+            return false;
+        }
+        let mut out = out;
+        if let Some(out) = out.as_deref_mut() {
+            out.extend(self.open[feeds].ranks());
+            out.extend(self.open[1 - feeds].ranks());
+        }
+        self.committed += self.open[0].count() + self.open[1].count();
+        self.restart(delta, feeds, out);
         true
     }
 
@@ -253,12 +304,21 @@ impl Stream {
             return false;
         }
         self.tail.push_str(delta);
-        let shape = Shape::of(self.enc.family(), self.tail.as_bytes());
+        let family = self.enc.family();
+        let shape = Shape::of(family, self.tail.as_bytes());
+        let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
         if shape == Shape::Other {
+            // Spaces after line feeds: a second open piece.
+            if self.shape == Shape::Blank && family.open_indent(self.tail.as_bytes()) == Some(w) {
+                self.open[1 - slot].clear();
+                let spaces = self.open[1 - slot].update(vocab, pairs, self.tail.as_bytes(), w, self.tail.len());
+                self.tail_count = self.open[slot].count() + spaces;
+                self.shape = Shape::Indent;
+                return true;
+            }
             self.tail.truncate(w);
             return false;
         }
-        let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
         self.tail_count = self.open[slot].update(vocab, pairs, self.tail.as_bytes(), 0, self.tail.len());
         self.shape = shape;
         true
@@ -528,9 +588,16 @@ impl Stream {
         };
         // Only short tails are checked here; a long word stays one through `push_known`.
         let tail = self.tail.as_bytes();
-        let known =
-            self.specials.is_none() && self.held.is_none() && open_len == Some(tail.len()) && tail.len() <= FAST_END;
-        self.shape = if known { Shape::of(family, tail) } else { Shape::Other };
+        let plain = self.specials.is_none() && self.held.is_none() && tail.len() <= FAST_END;
+        self.shape = if plain && open_len == Some(tail.len()) {
+            Shape::of(family, tail)
+        } else if plain
+            && family.open_indent(tail).is_some_and(|b| self.indent_slot().is_some_and(|f| self.open[f].len() == b))
+        {
+            Shape::Indent
+        } else {
+            Shape::Other
+        };
     }
 
     /// Tokens of the tail as if the input ended, all of it ordinary text: the first piece's
@@ -643,13 +710,15 @@ mod tests {
     fn words_in_deltas_of_every_size() {
         // The known-shape pushes' edges: case changes, apostrophes, digits, spaces and
         // punctuation after a word, words of other scripts and of upper-case letters, words
-        // around 64 bytes, runs of punctuation before spaces, digits, letters and line breaks,
-        // deltas of one to nine characters (and of bytes, through push_bytes).
+        // around 64 bytes, runs of punctuation (of any script) before spaces, digits, letters and
+        // line breaks, indentation after line feeds; deltas of one to nine characters (and of
+        // bytes, through push_bytes).
         let long = "z".repeat(70);
         let text = format!(
             "Hello World don't I'll HTTPServer's abcDEF x1 y2z {long} {} {} it's\nok (paren) a/b \
              слово Слово СЛОВО, 中文字符测试。 Ωμέγα ǅungla e\u{301}t\u{301}e GNU's ab'cd \
-             a, b. c.. d;e ,f !'s (\"x\"). -1 --2 ,\n\t?!\r\n .'x' ...word ,ж ;中 '/'/",
+             a, b. c.. d;e ,f !'s (\"x\"). -1 --2 ,\n\t?!\r\n .'x' ...word ,ж ;中 '/'/\n    x\n\n  (y)\n \n  «z» \
+             —and “The ，请 。\u{301}",
             &long[..63],
             &long[..64]
         );

@@ -301,6 +301,8 @@ blank_runs = hs.lists(
 @example(deltas=["  ", " \u3000", "x"])
 @example(deltas=["\n", " x", "\n", "\u3000x"])
 @example(deltas=["12", "3", "4", "\":", "1", "\u0661", "x"])
+@example(deltas=["\n", "   ", " x", "\n\n", " ", "  ", " (", "y"])
+@example(deltas=["\n", "  ", "\n", "  ", "x", "\n", " ", " \t", "\n", " ", " \u3000"])
 def test_blank_runs_in_small_deltas(name: str, deltas: list[str | None]) -> None:
     check_stream(name, deltas)
 

@@ -414,7 +414,7 @@ impl Family {
     /// start or not at all. A line break joins the run in cl100k and o200k (`[\r\n]*` after
     /// it), and after line breaks anything else ends it (o200k: but `/`). Anything else, more
     /// punctuation and marks included, is left to the scanner.
-    #[inline]
+    #[inline(always)]
     pub fn ends_punct(self, tail: &[u8], c: Ch) -> bool {
         if matches!(tail.last(), Some(b'\r' | b'\n')) {
             return !(matches!(c.cp, 0x0a | 0x0d) || self == Family::O200k && c.cp == 0x2f);
@@ -460,7 +460,7 @@ impl Family {
     /// (`\s*[\r\n]+` ends there), or, after one space in cl100k and o200k, a number. Anything
     /// else (more of the run, a line break, a space then more whitespace, other text right after
     /// spaces, which takes the last space) is left to the scanner.
-    #[inline]
+    #[inline(always)]
     pub fn ends_blank(self, tail: &[u8], delta: &[u8]) -> bool {
         match delta {
             [b' ', _, ..] => !decode_at_wide(delta, 1).is(SPACE),
@@ -472,6 +472,26 @@ impl Family {
             [_, ..] if tail == b" " && self != Family::Gpt2 => decode_at_wide(delta, 0).is(NUMBER),
             _ => false,
         }
+    }
+
+    /// Where the spaces start when `bytes` is line feeds then spaces (`"\n    "`) in o200k: as if
+    /// the input ended, two pieces, the line feeds (`\s*[\r\n]+` gives back the spaces, which no
+    /// line break follows) and the spaces (`\s+(?!\S)` at the end). Not in cl100k, whose `\s++$`
+    /// makes whitespace at the end one piece, nor in gpt2 (`\s+(?!\S)`).
+    #[inline]
+    pub fn open_indent(self, bytes: &[u8]) -> Option<usize> {
+        let feeds = bytes.iter().take_while(|&&b| b == b'\n').count();
+        let indented = feeds > 0 && feeds < bytes.len() && bytes[feeds..].iter().all(|&b| b == b' ');
+        (indented && self == Family::O200k).then_some(feeds)
+    }
+
+    /// Whether `delta`, after a tail of [`Family::open_indent`], makes both its pieces final as
+    /// they are: a space then a character outside `\s`, which takes the space (the spaces before
+    /// it are `\s+` followed by whitespace, and the line feeds cannot take spaces that no line
+    /// break follows). Spaces alone go on with the tail's spaces.
+    #[inline]
+    pub fn ends_indent(self, delta: &[u8]) -> bool {
+        matches!(delta, [b' ', _, ..]) && !decode_at_wide(delta, 1).is(SPACE)
     }
 
     #[inline]
@@ -984,6 +1004,46 @@ mod tests {
             for other in ["", " \n", "\n ", "\t", "\r\n", " x", "\u{a0}"] {
                 assert!(!family.is_open_blank(other.as_bytes()), "{other:?}");
             }
+        }
+    }
+
+    #[test]
+    fn indentation_after_line_feeds_ends_as_the_scanner_says() {
+        // In o200k, line feeds then spaces are two open pieces, and more spaces go on with the
+        // second; after them, every two characters of 40 classes: where the rule says both pieces
+        // are final, the text's first two pieces are the line feeds and the spaces.
+        let family = Family::O200k;
+        let mut ended = 0;
+        for tail in ["\n ", "\n    ", "\n\n  ", "\n\n\n "] {
+            let feeds = family.open_indent(tail.as_bytes()).unwrap();
+            assert_eq!(feeds, tail.trim_end_matches(' ').len());
+            let (lines, spaces) = tail.split_at(feeds);
+            assert_eq!(family_pieces(family, tail), [lines, spaces], "{tail:?}");
+            for more in [" ", "   "] {
+                let longer = format!("{tail}{more}");
+                assert_eq!(family.open_indent(longer.as_bytes()), Some(feeds));
+                assert_eq!(family_pieces(family, &longer).len(), 2, "{longer:?}");
+            }
+            for c in CLASSES.chars() {
+                for c2 in CLASSES.chars() {
+                    let delta = format!("{c}{c2}");
+                    if family.ends_indent(delta.as_bytes()) {
+                        ended += 1;
+                        let text = format!("{tail}{delta}");
+                        assert_eq!(family_pieces(family, &text)[..2], [lines, spaces], "{text:?}");
+                    }
+                }
+            }
+            assert!(!family.ends_indent(b" ") && !family.ends_indent(b"x") && !family.ends_indent(b"  x"));
+        }
+        assert!(ended > 100, "{ended}");
+        for other in ["", " ", "\n", " \n ", "\n \n", "\n\t", "\r\n ", "\n x"] {
+            assert_eq!(family.open_indent(other.as_bytes()), None, "{other:?}");
+        }
+        // Whitespace at the end is one piece in the others.
+        for family in [Family::Gpt2, Family::Cl100k] {
+            assert_eq!(family.open_indent(b"\n  "), None);
+            assert_eq!(family_pieces(family, "\n  "), ["\n  "]);
         }
     }
 
