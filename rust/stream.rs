@@ -181,12 +181,12 @@ impl Stream {
     /// The common pushes, when the tail has a known shape ([`Stream::shape`]): a delta of an
     /// open word's run characters goes on with it, read and encoded alone (after an o200k
     /// upper-case word, letters as [`Stream::push_upper`] takes them); a delta whose first
-    /// character ends the word or the run of punctuation (the first two, a run of spaces or
-    /// line feeds) makes it final with the tokens at
-    /// hand, and the delta becomes the tail on its own (encoded alone when it is an open word
-    /// or upper-case word itself, else by the general path, which need not read the tail
-    /// again). Anything else is left to the general path: nothing changes and the answer is
-    /// false.
+    /// characters end the tail (see the `ends_` rules of [`Family`]) makes it final with the
+    /// tokens at hand, and the delta becomes the tail on its own (encoded alone when it has a
+    /// shape itself, else by the general path, which need not read the tail again); a delta
+    /// that makes one piece of a shape with a short tail joins it ([`Stream::push_joined`]);
+    /// after line feeds and indentation, [`Stream::push_indent`]. Anything else is left to the
+    /// general path: nothing changes and the answer is false.
     fn push_known(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> bool {
         if self.shape == Shape::Indent {
             return self.push_indent(delta, out);
