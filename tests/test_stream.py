@@ -647,6 +647,26 @@ def test_stable_count_stays_close_behind_on_prose(name: str) -> None:
 # --- the API around push -------------------------------------------------------------------------
 
 
+def test_push_returns_plain_ints_on_both_sides_of_the_kept_ones() -> None:
+    # push hands out kept int objects for counts below 2**14 and new ones above: all are exact
+    # ints, in two counters at once, and a kept one is not disturbed by being handed out again.
+    ref = tk("o200k_base")
+    text = "".join(f"word{i} " for i in range(6000))  # about 18,000 tokens
+    cut = [text[i : i + 700] for i in range(0, len(text), 700)]
+    first, second = st("o200k_base").stream(), st("o200k_base").stream()
+    seen = []
+    for i, delta in enumerate(cut):
+        got = first.push(delta)
+        assert type(got) is int and got == first.count
+        assert second.push(delta) == got
+        seen.append(got)
+        if i % 5 == 0:
+            assert got == len(ref.encode_ordinary("".join(cut[: i + 1])))
+    assert seen[0] < 2**14 < seen[-1]
+    assert first.finish() == len(ref.encode_ordinary(text))
+    assert seen == sorted(seen) and all(type(n) is int and n == int(str(n)) for n in seen)
+
+
 @pytest.mark.parametrize("name", ENCODINGS)
 def test_noop_pushes_return_the_count(name: str) -> None:
     ref = tk(name)

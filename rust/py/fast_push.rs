@@ -9,8 +9,10 @@
 //! pyo3 as every method does (so a push that released the GIL still excludes any other use of
 //! the counter), hands a short `str` straight to the stream, and catches panics as pyo3 does. It
 //! replaces pyo3's `push` on the class when the module loads; anything but a short `str` takes
-//! the same path as that method ([`super::stream::push_delta`]).
+//! the same path as that method ([`super::stream::push_delta`]). The count it returns is a kept
+//! int ([`super::ints`]).
 
+use super::ints::count_to_int;
 use super::stream::PyStreamCounter;
 use super::text::DETACH_BYTES;
 use pyo3::exceptions::PyTypeError;
@@ -62,7 +64,8 @@ unsafe extern "C" fn push_entry(
     // SAFETY: CPython passes a valid `self` and `nargs` valid arguments.
     let result = catch_unwind(AssertUnwindSafe(|| unsafe { push(py, slf, args, nargs) }));
     let err = match result {
-        Ok(Ok(count)) => return unsafe { ffi::PyLong_FromSize_t(count) },
+        // SAFETY: attached.
+        Ok(Ok(count)) => return unsafe { count_to_int(count) },
         Ok(Err(err)) => err,
         Err(payload) => {
             let message = payload

@@ -3,6 +3,7 @@
 mod encoding;
 mod fast_push;
 mod ids;
+mod ints;
 mod stream;
 mod text;
 
