@@ -37,17 +37,19 @@ unsafe fn push(
     if nargs != 1 {
         return Err(PyTypeError::new_err(format!("push() takes exactly one argument ({nargs} given)")));
     }
-    // SAFETY: borrowed references, valid for the call (the caller's contract).
-    let (slf, delta) = unsafe { (Bound::from_borrowed_ptr(py, slf), Bound::from_borrowed_ptr(py, *args)) };
+    // SAFETY: borrowed references, valid for the call (the caller's contract); used as such,
+    // without reference counting of their own.
+    let (slf, delta) = unsafe { (Borrowed::from_ptr(py, slf), Borrowed::from_ptr(py, *args)) };
     let counter = slf.cast::<PyStreamCounter>()?;
     let mut counter = counter.try_borrow_mut()?;
     if delta.is_none() {
         return counter.push_delta(py, None);
     }
     // The usual delta, a short `str` without lone surrogates, goes straight in.
-    if let Ok(Ok(text)) = delta.cast::<PyString>().map(|s| s.to_str()) {
-        if text.len() < DETACH_BYTES {
-            return Ok(counter.push_str(text)?);
+    if let Ok(string) = delta.cast::<PyString>() {
+        match string.to_str() {
+            Ok(text) if text.len() < DETACH_BYTES => return Ok(counter.push_str(text)?),
+            _ => {}
         }
     }
     counter.push_delta(py, Some(&delta))
