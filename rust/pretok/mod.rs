@@ -423,7 +423,8 @@ impl Family {
             0x20 | 0x09 => true,
             0x0a | 0x0d => self == Family::Gpt2,
             _ if c.is(NUMBER) => true,
-            _ if c.is(LETTER) => decode_at_wide(tail, 0).len < tail.len(),
+            // Two characters or more: more bytes than the first character has.
+            _ if c.is(LETTER) => !tail.is_empty() && decode_at_wide(tail, 0).len < tail.len(),
             _ => false,
         }
     }
@@ -887,6 +888,7 @@ mod tests {
                 assert!(!family.is_open_punct(other.as_bytes()), "{other:?}");
             }
             assert_eq!(family.is_open_punct(b",\n"), family != Family::Gpt2);
+            assert!(!family.ends_punct(b"", decode_at(b"a", 0)), "no run, nothing to end");
         }
     }
 
