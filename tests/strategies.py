@@ -127,10 +127,15 @@ atom = st.one_of(
 )
 
 #: An atom repeated: long runs of one class (pieces of tens to hundreds of characters).
+def joined(*atoms: st.SearchStrategy[str], max_size: int) -> st.SearchStrategy[str]:
+    """Texts of up to ``max_size`` draws from ``atoms``, joined."""
+    return st.lists(st.one_of(*atoms), max_size=max_size).map("".join)
+
+
 repeated_atom = st.tuples(atom, st.integers(min_value=2, max_value=60)).map(lambda t: t[0] * t[1])
 
 #: Concatenated atoms: the main "hard" text strategy.
-hard_text = st.lists(st.one_of(atom, atom, atom, repeated_atom), max_size=24).map("".join)
+hard_text = joined(atom, atom, atom, repeated_atom, max_size=24)
 
 #: Any text without surrogates (what ``decode(encode(s)) == s`` holds for).
 text = st.one_of(
@@ -150,4 +155,4 @@ text_with_surrogates = st.lists(
 def text_with_specials(specials: list[str]) -> st.SearchStrategy[str]:
     """Hard text with special-token strings (and near misses) mixed in."""
     special = st.sampled_from(sorted(specials) + SPECIAL_LOOKALIKES)
-    return st.lists(st.one_of(atom, special, special), max_size=16).map("".join)
+    return joined(atom, special, special, max_size=16)

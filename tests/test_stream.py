@@ -262,10 +262,9 @@ def test_count_after_every_random_delta(name: str, deltas: list[str | None]) -> 
 
 #: Words of letters from every case class (o200k splits its words by case: a stream keeps an
 #: upper-case word open across deltas), with a few separators.
-cased_letters = hs.lists(
-    hs.one_of(strategies.letter_run, strategies.cased_word, hs.sampled_from([" ", "'", "'s", ".", "\n"])),
-    max_size=12,
-).map("".join)
+cased_letters = strategies.joined(
+    strategies.letter_run, strategies.cased_word, hs.sampled_from([" ", "'", "'s", ".", "\n"]), max_size=12
+)
 
 
 @pytest.mark.parametrize("name", ENCODINGS)
@@ -279,18 +278,16 @@ def test_case_mixed_words_in_small_deltas(name: str, deltas: list[str | None]) -
 
 #: Runs of spaces, line breaks and digits between words and marks (a stream keeps such a run
 #: open and ends it on the next delta when it can).
-blank_runs = hs.lists(
-    hs.one_of(
-        strategies.whitespace_run,
-        strategies.digit_run,
-        hs.sampled_from(["1", "12", "123", "1234", "0.5", "1,000"]),
-        hs.sampled_from([" ", "  ", "\n", "\n\n", "    ", "\r\n", "\u3000"]),
-        strategies.ascii_word,
-        strategies.punct_run,
-        hs.sampled_from(["x", "中", "1", "'s", "é", "/"]),
-    ),
+blank_runs = strategies.joined(
+    strategies.whitespace_run,
+    strategies.digit_run,
+    hs.sampled_from(["1", "12", "123", "1234", "0.5", "1,000"]),
+    hs.sampled_from([" ", "  ", "\n", "\n\n", "    ", "\r\n", "\u3000"]),
+    strategies.ascii_word,
+    strategies.punct_run,
+    hs.sampled_from(["x", "中", "1", "'s", "é", "/"]),
     max_size=16,
-).map("".join)
+)
 
 
 @pytest.mark.parametrize("name", ENCODINGS)
@@ -310,17 +307,15 @@ def test_blank_runs_in_small_deltas(name: str, deltas: list[str | None]) -> None
 #: Punctuation of any script (a stream keeps a run open, ends it on a space, a number or a letter
 #: after two characters, and lets one character, a bracket or a space, go on into the word after
 #: it) between letters, marks and emoji.
-punct_words = hs.lists(
-    hs.one_of(
-        strategies.punct_run,
-        strategies.punct_run,
-        strategies.letter_run,
-        hs.sampled_from([" ", "  ", "\n", "\r\n", "1", "\u0661", "\u0301", "\u200b", "\U0001f600", "/", " (", "'s"]),
-        # Marks that are tokens with the word after them: "\u2014and", "\u201cThe", "\uff0c\u8bf7".
-        hs.sampled_from(["\u2014", "\u201c", "\uff0c", "\u2019", "and", "The", "s", "\u8bf7", "\u5728"]),
-    ),
+punct_words = strategies.joined(
+    strategies.punct_run,
+    strategies.punct_run,
+    strategies.letter_run,
+    hs.sampled_from([" ", "  ", "\n", "\r\n", "1", "\u0661", "\u0301", "\u200b", "\U0001f600", "/", " (", "'s"]),
+    # Marks that are tokens with the word after them: "\u2014and", "\u201cThe", "\uff0c\u8bf7".
+    hs.sampled_from(["\u2014", "\u201c", "\uff0c", "\u2019", "and", "The", "s", "\u8bf7", "\u5728"]),
     max_size=16,
-).map("".join)
+)
 
 
 @pytest.mark.parametrize("name", ENCODINGS)
