@@ -27,69 +27,119 @@ use crate::vocab::{Rank, Vocab};
 /// Tokens per stretch after which the search judges its cost.
 const STRETCH: usize = 128;
 
-/// Appends to `ends` the end of each token of `piece[..done]`, in order, and returns `done`:
-/// the whole piece's length, or where the search gave up (see the module doc; 0 if some byte
-/// of the piece is no token). Needs `vocab`, its `starts` and `join(start, mid, end)`: what the
-/// merges of `piece[start..end]`, two tokens split at `mid`, end as.
-pub fn ends(
-    vocab: &Vocab,
-    starts: &TokenStarts,
-    piece: &[u8],
-    mut join: impl FnMut(usize, usize, usize) -> Join,
-    ends: &mut Vec<u32>,
-) -> usize {
-    let n = piece.len();
-    let first = ends.len();
-    let pairs = vocab.pairs();
-    // Bit p: a token of the encoding may still end at p.
-    let mut open = vec![u64::MAX; n / 64 + 1];
-    let mut tokens: Vec<(Rank, u32)> = Vec::with_capacity(n / 3);
-    let mut pos = 0;
-    // Lengths below this one are left to try at `pos`.
-    let mut shorter_than = MAX_LEN + 1;
-    // Tokens taken back and pairs checked in this stretch.
-    let mut steps = 0;
-    'search: while pos < n {
-        let last = tokens.last().copied();
-        let mut lengths = below(starts.lengths(&piece[pos..]), shorter_than);
-        while lengths != 0 {
-            let len = (u128::BITS - lengths.leading_zeros()) as usize;
-            lengths &= !(1 << (len - 1));
-            let end = pos + len;
-            if open[end / 64] >> (end % 64) & 1 == 0 {
-                continue;
-            }
-            let Some(token) = vocab.rank_at(piece, pos, end) else { continue };
-            let fits = last.is_none_or(|(last, last_len)| {
-                pairs.apart(last, token, || {
-                    steps += 1;
-                    join(pos - last_len as usize, pos, end)
-                })
-            });
-            if fits {
-                tokens.push((token, len as u32));
-                ends.push(end as u32);
-                pos = end;
-                shorter_than = MAX_LEN + 1;
-                if tokens.len() % STRETCH == 0 {
-                    if 4 * steps > STRETCH {
-                        return pos;
-                    }
-                    steps = 0;
-                }
-                continue 'search;
-            }
-        }
-        // No token goes on from `pos` after `last`: no token of the encoding ends at `pos`.
-        open[pos / 64] &= !(1 << (pos % 64));
-        let Some((_, last_len)) = tokens.pop() else {
-            ends.truncate(first);
-            return 0;
-        };
-        steps += 1;
-        ends.pop();
-        pos -= last_len as usize;
-        shorter_than = last_len as usize;
+/// Why [`Search::run`] stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The whole piece is in `ends`.
+    Done,
+    /// Its tokens cost too much (see the module doc); `ends` ends where it stopped.
+    GaveUp,
+    /// It reached the limit it was given.
+    Limit,
+}
+
+/// The search over one piece, which can stop part way and go on later, also after someone
+/// else (a window merge) extended or changed the tokens it found.
+pub struct Search {
+    /// Bit p: a token of the encoding may still end at p.
+    open: Vec<u64>,
+    /// The tokens found, as `(rank, length)`, in step with the caller's `ends`; a rank of
+    /// [`UNKNOWN`] is looked up when the search needs it.
+    tokens: Vec<(Rank, u32)>,
+    /// Tokens taken back and pairs checked in this stretch.
+    steps: usize,
+}
+
+/// The rank of a token the search did not find itself.
+const UNKNOWN: Rank = Rank::MAX;
+
+impl Search {
+    /// A search over a piece of `n` bytes, from its start.
+    pub fn new(n: usize) -> Search {
+        Search { open: vec![u64::MAX; n / 64 + 1], tokens: Vec::with_capacity(n / 3), steps: 0 }
     }
-    n
+
+    /// Takes `ends` as its tokens, of which the first `same` are the ones it had.
+    pub fn resume(&mut self, ends: &[u32], same: usize) {
+        self.tokens.truncate(same);
+        let mut start = self.tokens.len().checked_sub(1).map_or(0, |i| ends[i]);
+        for &end in &ends[self.tokens.len()..] {
+            self.tokens.push((UNKNOWN, end - start));
+            start = end;
+        }
+    }
+
+    /// Goes on from the end of `ends` (the tokens so far, in step with its own), appending the
+    /// end of each token it finds, until the piece is done, the search gives up (see the module
+    /// doc; at the start if some byte of the piece is no token), or a token ends at or past
+    /// `limit`. Needs `vocab`, its `starts` and `join(start, mid, end)`: what the merges of
+    /// `piece[start..end]`, two tokens split at `mid`, end as.
+    pub fn run(
+        &mut self,
+        vocab: &Vocab,
+        starts: &TokenStarts,
+        piece: &[u8],
+        mut join: impl FnMut(usize, usize, usize) -> Join,
+        ends: &mut Vec<u32>,
+        limit: usize,
+    ) -> Stop {
+        let n = piece.len();
+        let pairs = vocab.pairs();
+        let (open, tokens) = (&mut self.open, &mut self.tokens);
+        let mut pos = ends.last().map_or(0, |&e| e as usize);
+        // Lengths below this one are left to try at `pos`.
+        let mut shorter_than = MAX_LEN + 1;
+        'search: while pos < n {
+            if pos >= limit {
+                return Stop::Limit;
+            }
+            let last = tokens.last_mut().map(|(rank, len)| {
+                if *rank == UNKNOWN {
+                    *rank = vocab.rank_at(piece, pos - *len as usize, pos).unwrap_or(UNKNOWN);
+                }
+                (*rank, *len)
+            });
+            let mut lengths = below(starts.lengths(&piece[pos..]), shorter_than);
+            while lengths != 0 {
+                let len = (u128::BITS - lengths.leading_zeros()) as usize;
+                lengths &= !(1 << (len - 1));
+                let end = pos + len;
+                if open[end / 64] >> (end % 64) & 1 == 0 {
+                    continue;
+                }
+                let Some(token) = vocab.rank_at(piece, pos, end) else { continue };
+                let fits = last.is_none_or(|(last, last_len)| {
+                    pairs.apart(last, token, || {
+                        self.steps += 1;
+                        join(pos - last_len as usize, pos, end)
+                    })
+                });
+                if fits {
+                    tokens.push((token, len as u32));
+                    ends.push(end as u32);
+                    pos = end;
+                    shorter_than = MAX_LEN + 1;
+                    if tokens.len() % STRETCH == 0 {
+                        if 4 * self.steps > STRETCH {
+                            self.steps = 0;
+                            return Stop::GaveUp;
+                        }
+                        self.steps = 0;
+                    }
+                    continue 'search;
+                }
+            }
+            // No token goes on from `pos` after `last`: no token of the encoding ends at `pos`.
+            open[pos / 64] &= !(1 << (pos % 64));
+            let Some((_, last_len)) = tokens.pop() else {
+                ends.clear();
+                return Stop::GaveUp;
+            };
+            self.steps += 1;
+            ends.pop();
+            pos -= last_len as usize;
+            shorter_than = last_len as usize;
+        }
+        Stop::Done
+    }
 }

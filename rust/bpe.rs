@@ -9,9 +9,10 @@
 //! The merges read keys out of the text the piece lies in, not a copy: the bytes after a piece
 //! let every short key load in one read (see [`Ranks::rank_at`]).
 
-use crate::backtrack;
+use crate::backtrack::{Search, Stop};
 use crate::pair_cache::Join;
 use crate::vocab::{Rank, Vocab};
+use crate::window_memo::WindowMemo;
 
 /// Where the merges look up ranks: the vocabulary, or a per-call cache in front of it.
 pub trait Ranks {
@@ -69,8 +70,18 @@ use std::collections::BinaryHeap;
 const SMALL: usize = 64;
 /// Pieces longer than this are merged by a search over their tokens (see [`merge_long`]).
 const LONG: usize = 256;
-/// Bytes added per step when [`merge_long`] goes on a window at a time.
-const WINDOW: usize = 40;
+/// Most bytes added per window when [`merge_long`] goes on a window at a time.
+const WINDOW: usize = 48;
+/// Bytes added per window where the memo is not asked.
+const WINDOW_PLAIN: usize = 40;
+/// Fewest bytes added per window (but at the end of the piece).
+const WINDOW_MIN: usize = 24;
+/// Bytes the search of [`merge_long`] goes before the first trial of windows.
+const FIRST_SPAN: usize = 4096;
+/// Windows in a row not in the memo after which it is asked for one window in eight only.
+const UNKEPT: u32 = 64;
+/// Windows in a trial, of which at most a quarter may be ones the memo did not have.
+const TRIAL: usize = 16;
 /// A pair that cannot merge (its key sorts after every real one). Keys are `i32`, as SSE2, the
 /// baseline every x86-64 wheel may assume, compares signed 32-bit lanes but not unsigned ones.
 const NO_PAIR: i32 = i32::MAX;
@@ -319,48 +330,63 @@ fn merge_large<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl Fn
 }
 
 /// The merges of a long piece in time linear in its length: by the search of
-/// [`crate::backtrack`] as far as it goes (a heap over a megabyte-long piece would cost a cache
-/// miss per step), then a window at a time.
+/// [`crate::backtrack`] (a heap over a megabyte-long piece would cost a cache miss per step), or
+/// a window at a time where that costs less.
 ///
 /// By locality (see `open_piece`), tokens up to a boundary of the encoding of a prefix stay
 /// tokens of the whole when the pair across the boundary encodes as itself; so each window is
 /// merged together with the last token before it, and the boundary moves back only when that
-/// pair check fails. Windows are small, so that most fit the rescanning merge.
-fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnMut(&mut R, usize, usize)) -> usize {
+/// pair check fails. Windows are small, so that most fit the rescanning merge, and the merges of
+/// windows that come again are kept ([`WindowMemo`]): a run of a pattern costs a lookup a
+/// window. The search goes first. The windows take over when it gives up, and for a trial
+/// after each stretch of it (`span` bytes, twice as many after each trial): they go on while at
+/// least three in four of them were kept, and give the piece back to the search at the first
+/// that was not kept and costs more than a merge of one window to take (a long token before it,
+/// or a boundary that moves back).
+fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, emit: impl FnMut(&mut R, usize, usize)) -> usize {
+    merge_long_trying(vocab, piece, n, FIRST_SPAN, emit)
+}
+
+/// [`merge_long`], the search going `span` bytes before the first trial of windows.
+fn merge_long_trying<R: Ranks>(
+    vocab: &mut R,
+    piece: Span,
+    n: usize,
+    mut span: usize,
+    mut emit: impl FnMut(&mut R, usize, usize),
+) -> usize {
+    let bytes = &piece.text[piece.base..piece.base + n];
+    let at = |ends: &[u32]| ends.last().map_or(0, |&e| e as usize);
     let mut ends: Vec<u32> = Vec::new();
+    let mut windows = Windows { memo: WindowMemo::new(n), scratch: Vec::new(), missed: 0, skipped: 0 };
     let v = vocab.vocab();
-    let mut have = v.token_starts().map_or(0, |starts| {
-        let pair = |s: usize, mid: usize, e: usize| join(&mut &*v, piece.skip(s), mid - s, e - s);
-        backtrack::ends(v, starts, &piece.text[piece.base..piece.base + n], pair, &mut ends)
-    });
-    let mut scratch: Vec<u32> = Vec::new();
-    while have < n {
-        let end = (have + WINDOW).min(n);
-        let k = ends.len();
-        let mut back = 1;
+    if let Some(starts) = v.token_starts() {
+        let mut search = Search::new(n);
         loop {
-            let keep = k.saturating_sub(back);
-            let from = if keep == 0 { 0 } else { ends[keep - 1] as usize };
-            scratch.clear();
-            let push = |_: &mut R, _, e| scratch.push((from + e) as u32);
-            if end - from <= SMALL {
-                merge_small(vocab, piece.skip(from), end - from, push);
-            } else {
-                merge_large(vocab, piece.skip(from), end - from, push);
-            }
-            let start_before = if keep >= 2 { ends[keep - 2] as usize } else { 0 };
-            if keep == 0
-                || ends[keep] == scratch[0]
-                || join(vocab, piece.skip(start_before), from - start_before, scratch[0] as usize - start_before)
-                    == Join::Apart
-            {
-                ends.truncate(keep);
-                ends.extend_from_slice(&scratch);
+            let pair = |s: usize, mid: usize, e: usize| join(&mut &*v, piece.skip(s), mid - s, e - s);
+            let limit = at(&ends) + span;
+            if search.run(v, starts, bytes, pair, &mut ends, limit) != Stop::Limit {
                 break;
             }
-            back *= 4;
+            let (mut tried, mut missed, mut same) = (0, 0, ends.len());
+            while at(&ends) < n && missed <= TRIAL / 4 {
+                let Some((kept, hit)) = windows.next(&mut &*v, piece, n, &mut ends, true) else { break };
+                same = same.min(kept);
+                missed += usize::from(!hit);
+                tried += 1;
+                if tried % TRIAL == 0 && missed <= TRIAL / 4 {
+                    missed = 0;
+                }
+            }
+            if at(&ends) == n {
+                break;
+            }
+            search.resume(&ends, same);
+            span *= 2;
         }
-        have = end;
+    }
+    while at(&ends) < n {
+        windows.next(vocab, piece, n, &mut ends, false);
     }
     let mut start = 0;
     for &end in &ends {
@@ -368,6 +394,95 @@ fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl FnM
         start = end as usize;
     }
     ends.len()
+}
+
+/// Where the window after `have` ends: where the three bytes before have a hash in 1 of 16 (a
+/// cut that depends on the bytes alone, so that a run of a pattern cuts its windows in the same
+/// places every time the pattern comes back), between [`WINDOW_MIN`] and [`WINDOW`] bytes on.
+#[inline]
+fn window_end(bytes: &[u8], have: usize) -> usize {
+    let (lo, hi) = (have + WINDOW_MIN, (have + WINDOW).min(bytes.len()));
+    (lo..hi)
+        .find(|&e| {
+            let tail = u32::from_le_bytes([bytes[e - 3], bytes[e - 2], bytes[e - 1], 0]);
+            tail.wrapping_mul(0x9e37_79b1) >> 28 == 0
+        })
+        .unwrap_or(hi)
+}
+
+/// The windows of one long piece (see [`merge_long`]).
+struct Windows {
+    memo: WindowMemo,
+    scratch: Vec<u32>,
+    /// Windows in a row that the memo did not have (and windows taken since the memo was last
+    /// asked): after [`UNKEPT`] of them the text repeats no window (random letters), and only
+    /// one window in eight goes through the memo, at the cheapest place to cut it.
+    missed: u32,
+    skipped: u32,
+}
+
+impl Windows {
+    /// Merges the window after the tokens whose `ends` are given, and puts the window's tokens
+    /// in place of the ones it took back; returns how many tokens stayed, and whether the memo
+    /// had the window. When `cheap`, leaves `ends` as they were and returns `None` instead of
+    /// taking a window that the memo did not have and that costs more than one small merge.
+    fn next<R: Ranks>(
+        &mut self,
+        vocab: &mut R,
+        piece: Span,
+        n: usize,
+        ends: &mut Vec<u32>,
+        cheap: bool,
+    ) -> Option<(usize, bool)> {
+        let bytes = &piece.text[piece.base..piece.base + n];
+        let have = ends.last().map_or(0, |&e| e as usize);
+        let memo = cheap || self.missed < UNKEPT || self.skipped == 7;
+        self.skipped = if memo { 0 } else { self.skipped + 1 };
+        let end = if memo { window_end(bytes, have) } else { have + WINDOW_PLAIN };
+        let end = end.min(n);
+        let k = ends.len();
+        let mut back = 1;
+        loop {
+            let keep = k.saturating_sub(back);
+            let from = if keep == 0 { 0 } else { ends[keep - 1] as usize };
+            if cheap && end - from > SMALL {
+                return None;
+            }
+            let scratch = &mut self.scratch;
+            scratch.clear();
+            let mut merged = |out: &mut Vec<u32>| {
+                let push = |_: &mut R, _, e| out.push((from + e) as u32);
+                if end - from <= SMALL {
+                    merge_small(vocab, piece.skip(from), end - from, push);
+                } else {
+                    merge_large(vocab, piece.skip(from), end - from, push);
+                }
+            };
+            let hit = if memo {
+                self.memo.ends(bytes, from, end, scratch, merged)
+            } else {
+                merged(scratch);
+                false
+            };
+            let start_before = if keep >= 2 { ends[keep - 2] as usize } else { 0 };
+            if keep == 0
+                || ends[keep] == scratch[0]
+                || join(vocab, piece.skip(start_before), from - start_before, scratch[0] as usize - start_before)
+                    == Join::Apart
+            {
+                ends.truncate(keep);
+                ends.extend_from_slice(scratch);
+                if memo {
+                    self.missed = if hit { 0 } else { self.missed.saturating_add(1) };
+                }
+                return Some((keep, hit && back == 1));
+            }
+            if cheap {
+                return None;
+            }
+            back *= 4;
+        }
+    }
 }
 
 /// What the merges of the `n` bytes of `piece` end as: two tokens split at `mid`, one token,
@@ -486,15 +601,24 @@ mod tests {
             let text = (0..len).map(|_| alphabet[(next() >> 33) as usize % alphabet.len()]).collect();
             texts.push(text);
         }
+        assert_long_merges_like_the_heap(&texts, &[FIRST_SPAN]);
+    }
+
+    /// Each of `texts` merged as one piece in both built-in vocabularies by [`merge_long`], the
+    /// search going each of `spans` bytes before the first trial of windows, as the heap merges it.
+    fn assert_long_merges_like_the_heap(texts: &[Vec<u8>], spans: &[usize]) {
         for name in ["o200k_base", "cl100k_base"] {
             let spec = crate::vocab::Spec::builtin(name).unwrap();
             let v = &*spec.vocab;
-            for text in &texts {
+            for text in texts {
                 let piece = Span { text, base: 0 };
-                let (mut heap, mut long) = (Vec::new(), Vec::new());
+                let mut heap = Vec::new();
                 merge_large(&mut &*v, piece, text.len(), |_, a, b| heap.push((a, b)));
-                merge_long(&mut &*v, piece, text.len(), |_, a, b| long.push((a, b)));
-                assert!(heap == long, "{name}: {:?}", String::from_utf8_lossy(&text[..40]));
+                for &span in spans {
+                    let mut long = Vec::new();
+                    merge_long_trying(&mut &*v, piece, text.len(), span, |_, a, b| long.push((a, b)));
+                    assert!(heap == long, "{name}, {span}: {:?}", String::from_utf8_lossy(&text[..40]));
+                }
             }
         }
     }
@@ -519,6 +643,32 @@ mod tests {
             }
         }
         assert!(slices > 1000, "{slices}");
+    }
+
+    /// Runs of patterns, alone and one after another, merged with a trial of windows after every
+    /// short stretch of the search (so that the memo, the trials and the hand-backs to the
+    /// search all run many times), as the heap merges them.
+    #[test]
+    fn windows_taking_turns_with_the_search_merge_like_the_heap() {
+        let units = ["!?.,;:-", "abcdefghij", "ab", " \n", "  \n ", "-", " ", "=-", "中文", "aB1", "'s'", "é"];
+        let mut texts: Vec<Vec<u8>> = units.iter().map(|u| u.repeat(3000 / u.len()).into_bytes()).collect();
+        texts.push((0..3000).map(|i| b'a' + ((i * 7 + i / 13) % 26) as u8).collect());
+        let mut next = crate::xorshift(0x7f4a_7c15_9e37_79b9);
+        for _ in 0..24 {
+            let mut text = Vec::new();
+            while text.len() < 4000 {
+                let len = 1 + (next() >> 33) as usize % 700;
+                if next() % 4 == 0 {
+                    // A stretch of random letters: the memo has none of its windows.
+                    text.extend((0..len).map(|_| b'a' + (next() >> 33) as u8 % 26));
+                } else {
+                    let unit = units[(next() >> 33) as usize % units.len()].as_bytes();
+                    text.extend(unit.iter().cycle().take(len));
+                }
+            }
+            texts.push(text);
+        }
+        assert_long_merges_like_the_heap(&texts, &[16, 100, 700]);
     }
 
     /// Long pieces over made-up vocabularies whose ranks need not follow the merge order (a
@@ -546,6 +696,9 @@ mod tests {
             merge_large(&mut &v, piece, n, |_, a, b| heap.push((a, b)));
             merge_long(&mut &v, piece, n, |_, a, b| long.push((a, b)));
             assert!(heap == long, "{:?}", String::from_utf8_lossy(&text));
+            let mut trying = Vec::new();
+            merge_long_trying(&mut &v, piece, n, 32, |_, a, b| trying.push((a, b)));
+            assert!(heap == trying, "{:?}", String::from_utf8_lossy(&text));
         }
     }
 

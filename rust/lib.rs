@@ -19,6 +19,7 @@ pub mod token_starts;
 pub mod unicode;
 pub mod utf8;
 pub mod vocab;
+pub mod window_memo;
 
 #[cfg(feature = "python")]
 mod py;

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 from adversarial import SHAPES
+from hypothesis import given
+from hypothesis import strategies as hs
 from support import ENCODINGS, FAMILY_ENCODINGS, st, tk
 
 
@@ -30,6 +32,26 @@ def test_one_giant_piece_encodes_as_tiktoken(name: str, shape: str) -> None:
         assert st(name).count(text) == len(expected), (shape, n)
         with_specials = tk(name).encode(text, allowed_special="all")
         assert st(name).encode(text, allowed_special="all") == with_specials, (shape, n)
+
+
+# Characters of one pattern class each, so that a run of them is one piece.
+RUN_ALPHABETS = ["abcdefghijklmnopqrstuvwxyz", "aBcDeFxYz", "!?#$%&*+-.,;:=<>|", "中文字数据", "  \n\r\t", "0123456789"]
+
+
+@given(data=hs.data())
+@pytest.mark.parametrize("name", FAMILY_ENCODINGS)
+def test_runs_of_a_pattern_with_breaks_encode_as_tiktoken(name: str, data: hs.DataObject) -> None:
+    """A long run of one drawn unit (the long-piece merge takes windows from its memo once the
+    pattern comes back), with drawn stretches of other characters of the class inserted."""
+    alphabet = data.draw(hs.sampled_from(RUN_ALPHABETS))
+    unit = data.draw(hs.text(alphabet, min_size=1, max_size=40))
+    size = data.draw(hs.integers(4_500, 9_000))
+    text = (unit * (size // len(unit) + 1))[:size]
+    for at, other in data.draw(hs.lists(hs.tuples(hs.integers(0, size), hs.text(alphabet, min_size=1, max_size=300)), max_size=4)):
+        text = text[:at] + other + text[at:]
+    expected = tk(name).encode_ordinary(text)
+    assert st(name).encode_ordinary(text) == expected
+    assert st(name).count(text) == len(expected)
 
 
 @pytest.mark.parametrize("allowed", [frozenset(), "all"], ids=["ordinary", "specials"])
