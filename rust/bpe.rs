@@ -78,6 +78,9 @@ const WINDOW_PLAIN: usize = 40;
 const WINDOW_MIN: usize = 32;
 /// Bytes the search of [`merge_long`] goes before the first trial of windows.
 const FIRST_SPAN: usize = 4096;
+/// Bytes a token that the search found in a stretch, on average, from which on it goes on without
+/// a trial of windows.
+const LONG_TOKENS: usize = 8;
 /// Windows in a row not in the memo after which it is asked for one window in eight only.
 const UNKEPT: u32 = 64;
 /// Windows in a trial, of which at most a quarter may be ones the memo did not have.
@@ -341,11 +344,11 @@ fn merge_large<R: Ranks>(vocab: &mut R, piece: Span, n: usize, mut emit: impl Fn
 /// merged together with the last token before it, and the boundary moves back only when that
 /// pair check fails. Windows are small, so that most fit the rescanning merge, and the merges of
 /// windows that come again are kept ([`WindowMemo`]): a run of a pattern costs a lookup a
-/// window. The search goes first. The windows take over when it gives up, and for a trial
-/// after each stretch of it (`span` bytes, twice as many after each trial): they go on while at
-/// least three in four of them were kept, and give the piece back to the search at the first
-/// that was not kept and costs more than a merge of one window to take (a long token before it,
-/// or a boundary that moves back).
+/// window. The search goes first. The windows take over when it gives up, and for a trial after
+/// each stretch of it whose tokens were short (`span` bytes, twice as many after each stretch):
+/// they go on while at least three in four of them were kept, and give the piece back to the
+/// search at the first that was not kept and costs more than a merge of one window to take (a
+/// long token before it, or a boundary that moves back).
 fn merge_long<R: Ranks>(vocab: &mut R, piece: Span, n: usize, emit: impl FnMut(&mut R, usize, usize)) -> usize {
     merge_long_trying(vocab, piece, n, FIRST_SPAN, emit)
 }
@@ -369,9 +372,14 @@ fn merge_long_trying<R: Ranks>(
         let mut search = Search::new(n);
         loop {
             let pair = |s: usize, mid: usize, e: usize| join(&mut &*v, piece.skip(s), mid - s, e - s);
-            let limit = at(&ends) + span;
-            if search.run(v, starts, bytes, pair, &mut ends, limit) != Stop::Limit {
+            let (tokens, from) = (ends.len(), at(&ends));
+            if search.run(v, starts, bytes, pair, &mut ends, from + span) != Stop::Limit {
                 break;
+            }
+            // Long tokens (a run of spaces, an alphabet) cost the search little, less than windows.
+            if at(&ends) - from >= LONG_TOKENS * ends.len().saturating_sub(tokens) {
+                span *= 2;
+                continue;
             }
             let (mut tried, mut missed, mut same) = (0, 0, ends.len());
             while at(&ends) < n && missed <= TRIAL / 4 {
@@ -413,6 +421,19 @@ fn window_end(bytes: &[u8], have: usize) -> usize {
             tail.wrapping_mul(0x9e37_79b1) >> 28 == 0
         })
         .unwrap_or(hi)
+}
+
+/// Whether the token that ends at `ends[keep - 1]` and the one after it, up to `end`, stay apart
+/// (asked of the pair memo when both are tokens: a run of a pattern asks about the same pairs
+/// again and again).
+fn stays_apart(v: &Vocab, piece: Span, ends: &[u32], keep: usize, end: u32) -> bool {
+    let (start, mid, end) =
+        (if keep >= 2 { ends[keep - 2] as usize } else { 0 }, ends[keep - 1] as usize, end as usize);
+    let check = || join(&mut &*v, piece.skip(start), mid - start, end - start);
+    match (piece.rank(&mut &*v, start, mid), piece.rank(&mut &*v, mid, end)) {
+        (Rank::MAX, _) | (_, Rank::MAX) => check() == Join::Apart,
+        (a, b) => v.pairs().apart(a, b, check),
+    }
 }
 
 /// The windows of one long piece (see [`merge_long`]).
@@ -469,12 +490,7 @@ impl Windows {
                 merged(scratch);
                 false
             };
-            let start_before = if keep >= 2 { ends[keep - 2] as usize } else { 0 };
-            if keep == 0
-                || ends[keep] == scratch[0]
-                || join(vocab, piece.skip(start_before), from - start_before, scratch[0] as usize - start_before)
-                    == Join::Apart
-            {
+            if keep == 0 || ends[keep] == scratch[0] || stays_apart(vocab.vocab(), piece, ends, keep, scratch[0]) {
                 ends.truncate(keep);
                 ends.extend_from_slice(scratch);
                 if memo {
