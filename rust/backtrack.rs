@@ -19,6 +19,9 @@
 //! does not have; text whose tokens are short and varied (random letters) makes it try and check
 //! several per byte, where merging small windows costs less. So it gives up when a stretch of
 //! its tokens cost more than a quarter as many such steps, and leaves the rest to the caller.
+//! It also stops where the caller asks, and goes on later from tokens that the caller found
+//! (windows whose merges it kept, see `merge_long` in [`crate::bpe`]): any sequence of tokens
+//! whose pairs all stay apart is the encoding of its bytes, whoever found it.
 
 use crate::pair_cache::Join;
 use crate::token_starts::{below, TokenStarts, MAX_LEN};

@@ -440,10 +440,11 @@ fn stays_apart(v: &Vocab, piece: Span, ends: &[u32], keep: usize, end: u32) -> b
 struct Windows {
     memo: WindowMemo,
     scratch: Vec<u32>,
-    /// Windows in a row that the memo did not have (and windows taken since the memo was last
-    /// asked): after [`UNKEPT`] of them the text repeats no window (random letters), and only
-    /// one window in eight goes through the memo, at the cheapest place to cut it.
+    /// Windows in a row that the memo did not have: after [`UNKEPT`] of them the text repeats no
+    /// window (random letters), and only one window in eight goes through the memo; the others
+    /// end where the merge costs least.
     missed: u32,
+    /// Windows taken without the memo since it was last asked.
     skipped: u32,
 }
 
@@ -451,7 +452,8 @@ impl Windows {
     /// Merges the window after the tokens whose `ends` are given, and puts the window's tokens
     /// in place of the ones it took back; returns how many tokens stayed, and whether the memo
     /// had the window. When `cheap`, leaves `ends` as they were and returns `None` instead of
-    /// taking a window that the memo did not have and that costs more than one small merge.
+    /// taking a window that costs more than one small merge (too long for the rescanning merge
+    /// with the token before it, or a boundary that moves back).
     fn next<R: Ranks>(
         &mut self,
         vocab: &mut R,
