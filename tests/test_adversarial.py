@@ -34,7 +34,8 @@ def test_one_giant_piece_encodes_as_tiktoken(name: str, shape: str) -> None:
         assert st(name).encode(text, allowed_special="all") == with_specials, (shape, n)
 
 
-# Characters of one pattern class each, so that a run of them is one piece.
+# Characters of one class each, so that most runs of them are one long piece (runs of digits, and
+# of mixed case in o200k_base, split into short pieces: the same check on the ordinary path).
 RUN_ALPHABETS = ["abcdefghijklmnopqrstuvwxyz", "aBcDeFxYz", "!?#$%&*+-.,;:=<>|", "中文字数据", "  \n\r\t", "0123456789"]
 
 
