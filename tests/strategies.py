@@ -126,12 +126,13 @@ atom = st.one_of(
     st.characters(exclude_categories=["Cs"]),
 )
 
-#: An atom repeated: long runs of one class (pieces of tens to hundreds of characters).
+
 def joined(*atoms: st.SearchStrategy[str], max_size: int) -> st.SearchStrategy[str]:
     """Texts of up to ``max_size`` draws from ``atoms``, joined."""
     return st.lists(st.one_of(*atoms), max_size=max_size).map("".join)
 
 
+#: An atom repeated: long runs of one class (pieces of tens to hundreds of characters).
 repeated_atom = st.tuples(atom, st.integers(min_value=2, max_value=60)).map(lambda t: t[0] * t[1])
 
 #: Concatenated atoms: the main "hard" text strategy.
