@@ -98,19 +98,26 @@ pub fn decode_at(s: &[u8], i: usize) -> Ch {
 }
 
 /// [`decode_at`] with two-byte characters (Cyrillic, Greek, Hebrew, Arabic, accented Latin)
-/// inline too, for short loops over a few characters; the scanners keep the smaller one.
+/// inline too, for the loops over the letters of a word and over runs of a class; the
+/// scanners' other reads keep the smaller one.
 #[inline(always)]
 pub fn decode_at_wide(s: &[u8], i: usize) -> Ch {
     let b0 = s[i];
     if b0 < 0x80 {
         return Ch { cp: b0 as u32, len: 1, flags: ASCII[b0 as usize] };
     }
-    if let (0xc0..=0xdf, Some(&b1)) = (b0, s.get(i + 1)) {
-        let cp = ((b0 & 0x1f) as u32) << 6 | (b1 & 0x3f) as u32;
+    if b0 < 0xe0 {
+        if let Some(&b1) = s.get(i + 1) {
+            let cp = ((b0 & 0x1f) as u32) << 6 | (b1 & 0x3f) as u32;
+            let block = tables::BLOCK_INDEX[(cp >> 8) as usize] as usize;
+            return Ch { cp, len: 2, flags: tables::BLOCKS[(block << 8) | (cp & 0xff) as usize] };
+        }
+    } else if let (0xe0..=0xef, Some(&[b1, b2])) = (b0, s.get(i + 1..i + 3)) {
+        let cp = ((b0 & 0x0f) as u32) << 12 | ((b1 & 0x3f) as u32) << 6 | (b2 & 0x3f) as u32;
         let block = tables::BLOCK_INDEX[(cp >> 8) as usize] as usize;
-        return Ch { cp, len: 2, flags: tables::BLOCKS[(block << 8) | (cp & 0xff) as usize] };
+        return Ch { cp, len: 3, flags: tables::BLOCKS[(block << 8) | (cp & 0xff) as usize] };
     }
-    decode_at(s, i)
+    decode_multi(s, i, b0)
 }
 
 /// [`decode_at`] of a character of two to four bytes, whose first is `b0`.
@@ -148,6 +155,20 @@ mod tests {
         assert_eq!(folded_letter('S' as u32), b's');
         assert_eq!(folded_letter('\u{017f}' as u32), b's');
         assert_eq!(folded_letter('K' as u32), 0);
+    }
+
+    #[test]
+    fn wide_decoding_agrees_on_every_character_and_cut() {
+        for cp in (0..=0x10ffff).filter_map(char::from_u32) {
+            let mut buf = [0u8; 6];
+            let n = cp.encode_utf8(&mut buf[1..]).len();
+            buf[0] = b'x';
+            // Whole, followed by more text, and cut short as at the end of a buffer.
+            for s in [&buf[..], &buf[..1 + n], &buf[..n]] {
+                assert_eq!(decode_at_wide(s, 1.min(s.len() - 1)), decode_at(s, 1.min(s.len() - 1)), "{cp:?}");
+            }
+            assert_eq!(decode_at_wide(&buf, 1), Ch { cp: cp as u32, len: n, flags: flags(cp as u32) });
+        }
     }
 
     #[test]

@@ -140,6 +140,16 @@ impl Text<'_> {
         }
     }
 
+    /// [`Text::peek`] with two-byte characters decoded inline, for loops over a word's letters.
+    #[inline(always)]
+    pub(crate) fn peek_wide(&self, i: usize) -> Peek {
+        if i < self.bytes.len() {
+            Ok(Some(decode_at_wide(self.bytes, i)))
+        } else {
+            self.past_end()
+        }
+    }
+
     /// End of the run of characters whose class bits satisfy `pred`, from offset `start`;
     /// `site` names the call (see [`Resume`]).
     #[inline]
@@ -162,10 +172,18 @@ impl Text<'_> {
                 }
                 i += 1;
             }
-            match self.peek(i) {
-                Ok(Some(c)) if pred(c.flags) => i += c.len,
-                Ok(Some(_)) => return Ok(i),
-                Ok(None) => {
+            // A run of other characters, most often of a script of two-byte characters
+            // (Cyrillic, Greek, Hebrew, Arabic), decodes them in place.
+            if i < bytes.len() {
+                let c = decode_at_wide(bytes, i);
+                if !pred(c.flags) {
+                    return Ok(i);
+                }
+                i += c.len;
+                continue;
+            }
+            match self.past_end() {
+                Ok(_) => {
                     self.ended(site, start, i, [0; 2]);
                     return Ok(i);
                 }

@@ -115,7 +115,7 @@ fn lower_word(t: &Text, start: usize) -> Result<Result<usize, usize>, NeedMore> 
     // `after_last_lower` is 0 for none (a word cannot end at offset 0).
     let (mut i, [mut after_last_lower, _]) = t.resumed(SITE_LOWER_WORD, start).unwrap_or((start, [0, 0]));
     loop {
-        match t.peek(i) {
+        match t.peek_wide(i) {
             Ok(Some(c)) if c.is(UPPERISH) => {
                 i += c.len;
                 if c.is(LOWERISH) {
