@@ -95,6 +95,17 @@ def version(package: str) -> str | None:
 _loaded: dict[tuple[str, str], Adapter] = {}
 
 
+def installed(encoding: str) -> dict[str, Adapter]:
+    """The adapters for ``encoding`` of every installed competitor that has it."""
+    found = {}
+    for package in NAMES:
+        try:
+            found[package] = load(package, encoding)
+        except pytest.skip.Exception:
+            continue
+    return found
+
+
 def load(package: str, encoding: str) -> Adapter:
     """``package``'s adapter for ``encoding``; skips the calling test when it is not installed."""
     comp = COMPETITORS[package]

@@ -292,6 +292,42 @@ def headline(summary: dict, others: list[str]) -> list[str]:
     return [*lines, ""]
 
 
+def paired_headline(run: Run) -> list[str]:
+    """The summary again from the alternating rounds (test_bench_count.test_alternating_rounds):
+    every call timed in turn on each file, so that the ratios divide times of the same minutes."""
+    per_enc: dict[str, list[dict]] = defaultdict(list)
+    calls: list[str] = []
+    rounds = 0
+    base = "tiktoken encode_ordinary"
+    for (enc, _), bs in run.kind("paired").items():
+        x = bs[0]["extra_info"]
+        per_enc[enc].append(x)
+        calls += [c for c in x["medians"] if c not in calls and c != base]
+        rounds = x.get("rounds", rounds)
+    if not per_enc:
+        return []
+    encs = sorted(per_enc)
+    lines = ["### Summary from alternating rounds: × tiktoken `encode_ordinary`", "",
+             f"Each file: {rounds} rounds, in which every call below runs once warm and is then timed; "
+             "all corpus bytes ÷ all time (the medians' sums), and in brackets the median over the files "
+             "of the median over rounds of (tiktoken's time ÷ the call's time in the same round).", "",
+             "| | " + " | ".join(encs) + " |", "|---|" + "---|" * len(encs)]
+    order = sorted(calls, key=lambda c: (c.split(" ")[1] != "count", not c.startswith("streamtok")))
+    for call in order:
+        cells = []
+        for enc in encs:
+            rows = [x for x in per_enc[enc] if call in x["medians"]]
+            if not rows:
+                cells.append("–")
+                continue
+            overall = sum(x["medians"][base] for x in rows) / sum(x["medians"][call] for x in rows)
+            median = statistics.median(x["round_ratios"][call] for x in rows)
+            cells.append(f"{_fmt(overall)} ({_fmt(median)})")
+        name, op = call.split(" ", 1)
+        lines.append(f"| {name} `{'encode_ordinary' if op == 'encode' else op}` | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def timer_line(data: dict) -> str:
     timer = data.get("streamtok_timer", "wall")
     if timer == "cpu":
@@ -315,6 +351,7 @@ def table(data: dict) -> str:
     run = Run(data)
     count_lines, summary = count_tables(run)
     lines = [machine_line(data["streamtok_machine"]), "", timer_line(data), ""]
+    lines += paired_headline(run)
     lines += headline(summary, competitors_seen(run))
     lines += count_lines
     lines += piece_table(run, summary)

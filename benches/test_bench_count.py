@@ -9,7 +9,10 @@ the exactness table from them.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
+import statistics
+import time
 
 import competitors
 import pytest
@@ -76,6 +79,57 @@ def test_competitor_encode_ordinary(benchmark, case, competitor):
     other = competitors.load(competitor, enc)
     _label(benchmark, case, competitor, "encode", list(other.encode(text)) == support.tk(enc).encode_ordinary(text))
     benchmark(other.encode, text)
+
+
+# Every call above, timed again in alternating rounds: each round times every call on the same
+# file, so that a change in the machine's speed (another tenant, a frequency step) between one
+# benchmark and the next hits all of them alike. report.py divides these medians for its
+# summary. As in the benchmarks above, a call is timed warm: each sample follows one untimed
+# call (the others' calls in between evict its tables from the CPU caches), and repeats the call
+# on a small file until it lasts about SAMPLE_SECONDS.
+ROUNDS = 15
+SAMPLE_SECONDS = 2e-3
+
+
+def _alternating_rounds(calls: dict[str, object], text: str) -> dict[str, list[float]]:
+    """CPU seconds of one warm call of each of ``calls`` on ``text`` in each of ROUNDS rounds,
+    in which the calls take turns (in a rotating order)."""
+    reps = {}
+    for name, call in calls.items():
+        call(text)
+        t0 = time.process_time()
+        call(text)
+        reps[name] = max(1, math.ceil(SAMPLE_SECONDS / max(time.process_time() - t0, 1e-6)))
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    order = list(calls)
+    for r in range(ROUNDS):
+        for name in order[r % len(order):] + order[:r % len(order)]:
+            call, n = calls[name], reps[name]
+            call(text)
+            t0 = time.process_time()
+            for _ in range(n):
+                call(text)
+            samples[name].append(max(time.process_time() - t0, 1e-9) / n)
+    return samples
+
+
+BASELINE = "tiktoken encode_ordinary"
+
+
+def test_alternating_rounds(benchmark, case):
+    enc, path, text = case
+    benchmark.group = f"paired {enc} {path.name}"
+    st = streamtok.get_encoding(enc)
+    calls = {BASELINE: support.tk(enc).encode_ordinary, "streamtok count": st.count, "streamtok encode": st.encode_ordinary}
+    for name, other in competitors.installed(enc).items():
+        calls[f"{name} count"] = other.count
+        calls[f"{name} encode"] = other.encode
+    samples = benchmark.pedantic(_alternating_rounds, (calls, text), rounds=1, iterations=1)
+    # The median time of each call, and the median over rounds of tiktoken's time in a round
+    # divided by the call's in the same round.
+    medians = {name: statistics.median(s) for name, s in samples.items()}
+    ratios = {name: statistics.median(b / a for a, b in zip(s, samples[BASELINE])) for name, s in samples.items()}
+    benchmark.extra_info.update(bytes=len(text.encode()), rounds=ROUNDS, medians=medians, round_ratios=ratios)
 
 
 # One long piece of each adversarial shape (as in benches/core.rs), counted in one call; the
