@@ -140,7 +140,8 @@ impl Text<'_> {
         }
     }
 
-    /// [`Text::peek`] with two-byte characters decoded inline, for loops over a word's letters.
+    /// [`Text::peek`] with two-byte characters decoded inline too (see [`decode_at_wide`]), for
+    /// the loop over a word's letters.
     #[inline(always)]
     pub(crate) fn peek_wide(&self, i: usize) -> Peek {
         if i < self.bytes.len() {
