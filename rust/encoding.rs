@@ -60,6 +60,11 @@ fn each_piece(
     f(caches, current.0, current.1, current.2);
 }
 
+/// Pieces of this many bytes or more that a stream encodes again go through the long pieces
+/// ([`Encoding::encode_spans_kept`]): a lookup there costs a lock, a hash and a compare of the
+/// bytes, less than a merge of this many bytes.
+const KEPT_SPAN: usize = 64;
+
 impl Encoding {
     /// Makes an encoding from its parts; every single byte must be a token.
     pub fn new(spec: Spec) -> Result<Encoding> {
@@ -189,6 +194,34 @@ impl Encoding {
     /// [`crate::pair_cache`]); shared by every encoding of the same vocabulary.
     pub fn pairs(&self) -> &PairCache {
         self.vocab().pairs()
+    }
+
+    /// Appends `(end, rank)` of each token of the piece `piece[from..to]` to `out`, as
+    /// [`bpe::encode_spans`] does; a piece of [`KEPT_SPAN`] bytes or more is looked up in, and
+    /// after a merge kept in, the long pieces that one-shot calls keep. A stream encodes the end
+    /// of a growing piece again after a delta that changes its last tokens: a run of spaces
+    /// pushed a byte at a time asks for the same ends of up to 256 bytes over and over.
+    pub(crate) fn encode_spans_kept(&self, piece: &[u8], from: usize, to: usize, out: &mut Vec<(u32, Rank)>) {
+        if to - from < KEPT_SPAN {
+            return bpe::encode_spans(&*self.vocab, piece, from, to, out);
+        }
+        self.scratch.with(|scratch| {
+            let bytes = &piece[from..to];
+            let hash = LongPieces::hash_of(bytes);
+            if let Some(ids) = scratch.long.get(hash, bytes).and_then(|found| found.ids) {
+                let mut end = from;
+                for &r in ids {
+                    end += self.vocab.bytes_of(r).map_or(0, <[u8]>::len);
+                    out.push((end as u32, r));
+                }
+                return;
+            }
+            let at = out.len();
+            bpe::encode_spans(&*self.vocab, piece, from, to, out);
+            scratch.ids.clear();
+            scratch.ids.extend(out[at..].iter().map(|t| t.1));
+            scratch.long.insert(hash, bytes, scratch.ids.len(), Some(&scratch.ids));
+        })
     }
 
     /// Number of tokens of `text`, all of it ordinary text.

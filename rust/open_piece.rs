@@ -17,12 +17,15 @@
 //! API end where tokens end. Otherwise the tokens up to a boundary a few tokens back are kept, the
 //! rest is encoded again, and the pair across the boundary is checked; if the check fails, the
 //! boundary moves further back (in the end to the start of the piece, which needs no check). The
-//! pair checks of an encoding are remembered ([`PairCache`]): a stream asks the same ones again
-//! and again.
+//! pair checks of an encoding are remembered ([`PairCache`](crate::pair_cache::PairCache)): a
+//! stream asks the same ones again and again. So are the tokens of long ends encoded again
+//! ([`Encoding::encode_spans_kept`]): a run of spaces that grows a byte at a time encodes the
+//! same ends of up to 256 bytes over and over.
 
 use crate::bpe;
-use crate::pair_cache::{Join, PairCache};
-use crate::vocab::{Rank, Vocab};
+use crate::encoding::Encoding;
+use crate::pair_cache::Join;
+use crate::vocab::Rank;
 
 /// The encoding of one growing piece of a stream's tail.
 #[derive(Clone, Default)]
@@ -88,8 +91,10 @@ impl OpenPiece {
     /// Brings the encoding up to the piece `tail[start..end]` and returns its number of tokens.
     /// The tail's bytes before `start + len()` must not have changed since the last call (only
     /// appends, and [`OpenPiece::shift`] for a drained front).
-    /// `pairs` remembers which pairs of tokens stay apart.
-    pub fn update(&mut self, vocab: &Vocab, pairs: &PairCache, tail: &[u8], start: usize, end: usize) -> usize {
+    /// The encoding's pair memo remembers which pairs of tokens stay apart, and its long
+    /// pieces the tokens of long ends encoded again ([`Encoding::encode_spans_kept`]).
+    pub fn update(&mut self, enc: &Encoding, tail: &[u8], start: usize, end: usize) -> usize {
+        let (vocab, pairs) = (enc.vocab(), enc.pairs());
         let n = end - start;
         if self.start != start || self.len() > n {
             self.tokens.clear();
@@ -138,7 +143,7 @@ impl OpenPiece {
             let keep = k.saturating_sub(back);
             let from = if keep == 0 { 0 } else { self.tokens[keep - 1].0 as usize };
             self.scratch.clear();
-            bpe::encode_spans(vocab, piece, from, n, &mut self.scratch);
+            enc.encode_spans_kept(piece, from, n, &mut self.scratch);
             // Adjacent tokens of an encoding are a pair (by locality, twice): when the token
             // after the boundary is the one that followed it before, the check is done.
             // The pair across the boundary lies in the tail already: tokens[keep - 1] then scratch[0].
@@ -162,13 +167,12 @@ impl OpenPiece {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::Spec;
 
     /// Growing a piece a few bytes at a time gives the one-shot encoding at every step.
     #[test]
     fn growing_pieces_encode_as_one_shot() {
-        let spec = Spec::builtin("o200k_base").unwrap();
-        let vocab = &*spec.vocab;
+        let enc = Encoding::builtin("o200k_base").unwrap();
+        let vocab = enc.vocab();
         let texts = [
             "这是一个用于测试的中文句子它没有空格所以整句是一个片段",
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -177,17 +181,26 @@ mod tests {
             "ааааббббввввггггддддеееежжжжззззииииййййккккллллммммнннн",
             "=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-",
         ];
-        // Long runs, whose last tokens join as they grow (spaces up to 128 to a token).
-        let runs = [" ".repeat(300), "!?.,;:-".repeat(40), "  \n ".repeat(70), "é".repeat(150), "ab".repeat(150)];
+        // Long runs, whose last tokens join as they grow (spaces up to 128 to a token); the long
+        // run of spaces encodes the same ends of over 64 bytes again, from the long pieces.
+        let runs = [
+            " ".repeat(300),
+            " ".repeat(700),
+            "!?.,;:-".repeat(40),
+            "  \n ".repeat(70),
+            "é".repeat(150),
+            "ab".repeat(150),
+        ];
         for text in texts.iter().copied().chain(runs.iter().map(String::as_str)) {
             let bytes = text.as_bytes();
             for step in [1, 2, 3, 5, 8] {
+                // Every step checks its pairs and merges its ends afresh.
+                enc.clear_caches();
                 let mut open = OpenPiece::default();
-                let pairs = PairCache::default();
                 let mut end = 0;
                 while end < bytes.len() {
                     end = (end + step).min(bytes.len());
-                    let n = open.update(vocab, &pairs, bytes, 0, end);
+                    let n = open.update(&enc, bytes, 0, end);
                     let mut expected = Vec::new();
                     bpe::encode_piece(vocab, &bytes[..end], &mut expected);
                     assert_eq!(open.ranks().collect::<Vec<_>>(), expected, "{text:?} to {end} by {step}");

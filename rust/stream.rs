@@ -192,7 +192,6 @@ impl Stream {
             return self.push_indent(delta, out);
         }
         let family = self.enc.family();
-        let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
         let d = delta.as_bytes();
         let w = self.tail.len();
         let slot = usize::from(self.open[0].is_empty() || self.open[0].start() != 0);
@@ -210,7 +209,7 @@ impl Stream {
                 i += c.len;
             }
             self.tail.push_str(delta);
-            self.tail_count = self.open[slot].update(vocab, pairs, self.tail.as_bytes(), 0, w + d.len());
+            self.tail_count = self.open[slot].update(&self.enc, self.tail.as_bytes(), 0, w + d.len());
             return true;
         }
         if self.shape == Shape::Upper && first.is(UPPERISH | LOWERISH) {
@@ -249,8 +248,7 @@ impl Stream {
         if self.shape == Shape::Other {
             self.advance(out);
         } else {
-            let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
-            self.tail_count = self.open[slot].update(vocab, pairs, d, 0, d.len());
+            self.tail_count = self.open[slot].update(&self.enc, d, 0, d.len());
         }
     }
 
@@ -274,8 +272,7 @@ impl Stream {
         let (b, w) = (self.open[feeds].len(), self.tail.len());
         if d.iter().all(|&c| c == b' ') {
             self.tail.push_str(delta);
-            let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
-            let spaces = self.open[1 - feeds].update(vocab, pairs, self.tail.as_bytes(), b, w + d.len());
+            let spaces = self.open[1 - feeds].update(&self.enc, self.tail.as_bytes(), b, w + d.len());
             self.tail_count = self.open[feeds].count() + spaces;
             return true;
         }
@@ -306,12 +303,11 @@ impl Stream {
         self.tail.push_str(delta);
         let family = self.enc.family();
         let shape = Shape::of(family, self.tail.as_bytes());
-        let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
         if shape == Shape::Other {
             // Spaces after line feeds: a second open piece.
             if self.shape == Shape::Blank && family.open_indent(self.tail.as_bytes()) == Some(w) {
                 self.open[1 - slot].clear();
-                let spaces = self.open[1 - slot].update(vocab, pairs, self.tail.as_bytes(), w, self.tail.len());
+                let spaces = self.open[1 - slot].update(&self.enc, self.tail.as_bytes(), w, self.tail.len());
                 self.tail_count = self.open[slot].count() + spaces;
                 self.shape = Shape::Indent;
                 return true;
@@ -319,7 +315,7 @@ impl Stream {
             self.tail.truncate(w);
             return false;
         }
-        self.tail_count = self.open[slot].update(vocab, pairs, self.tail.as_bytes(), 0, self.tail.len());
+        self.tail_count = self.open[slot].update(&self.enc, self.tail.as_bytes(), 0, self.tail.len());
         self.shape = shape;
         true
     }
@@ -342,8 +338,7 @@ impl Stream {
         }
         let w = self.tail.len();
         self.tail.push_str(delta);
-        let (vocab, pairs) = (self.enc.vocab(), self.enc.pairs());
-        self.tail_count = self.open[slot].update(vocab, pairs, self.tail.as_bytes(), 0, w + d.len());
+        self.tail_count = self.open[slot].update(&self.enc, self.tail.as_bytes(), 0, w + d.len());
         self.shape = if upper { Shape::Upper } else { Shape::Word };
         true
     }
@@ -605,7 +600,6 @@ impl Stream {
     fn count_open_tail(&mut self, first: Option<usize>) -> usize {
         let family = self.enc.family();
         let vocab = self.enc.vocab();
-        let pairs = self.enc.pairs();
         let bytes = self.tail.as_bytes();
         let mut resume = self.resume;
         let (mut pos, mut total) = (0, 0);
@@ -624,7 +618,7 @@ impl Stream {
                     _ if pos == 0 => usize::from(self.open[0].start() != 0 && !self.open[0].is_empty()),
                     _ => usize::from(self.open[0].start() == 0 && !self.open[0].is_empty()),
                 };
-                self.open[slot].update(vocab, pairs, bytes, pos, end)
+                self.open[slot].update(&self.enc, bytes, pos, end)
             } else {
                 bpe::count_piece_at(vocab, bytes, pos, end)
             };
