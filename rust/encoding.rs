@@ -184,7 +184,8 @@ impl Encoding {
     }
 
     /// Empties the caches that calls keep for the next ones (the piece caches of one-shot calls,
-    /// the pair checks of streams and long pieces), to measure a cold call.
+    /// whose long pieces keep streams' long ends too, and the pair checks of streams and long
+    /// pieces), to measure a cold call.
     pub fn clear_caches(&self) {
         self.scratch.clear();
         self.vocab().clear_pairs();
