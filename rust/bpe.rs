@@ -426,14 +426,21 @@ fn window_end(bytes: &[u8], have: usize) -> usize {
 /// Whether the token that ends at `ends[keep - 1]` and the one after it, up to `end`, stay apart
 /// (asked of the pair memo when both are tokens: a run of a pattern asks about the same pairs
 /// again and again).
-fn stays_apart(v: &Vocab, piece: Span, ends: &[u32], keep: usize, end: u32) -> bool {
+fn stays_apart<R: Ranks>(vocab: &mut R, piece: Span, ends: &[u32], keep: usize, end: u32) -> bool {
     let (start, mid, end) =
         (if keep >= 2 { ends[keep - 2] as usize } else { 0 }, ends[keep - 1] as usize, end as usize);
-    let check = || join(&mut &*v, piece.skip(start), mid - start, end - start);
-    match (piece.rank(&mut &*v, start, mid), piece.rank(&mut &*v, mid, end)) {
-        (Rank::MAX, _) | (_, Rank::MAX) => check() == Join::Apart,
-        (a, b) => v.pairs().apart(a, b, check),
+    let (a, b) = (piece.rank(vocab, start, mid), piece.rank(vocab, mid, end));
+    let both = a != Rank::MAX && b != Rank::MAX;
+    if both {
+        if let Some(known) = vocab.vocab().pairs().get(a, b) {
+            return known == Join::Apart;
+        }
     }
+    let found = join(vocab, piece.skip(start), mid - start, end - start);
+    if both {
+        vocab.vocab().pairs().put(a, b, found);
+    }
+    found == Join::Apart
 }
 
 /// The windows of one long piece (see [`merge_long`]).
@@ -492,7 +499,7 @@ impl Windows {
                 merged(scratch);
                 false
             };
-            if keep == 0 || ends[keep] == scratch[0] || stays_apart(vocab.vocab(), piece, ends, keep, scratch[0]) {
+            if keep == 0 || ends[keep] == scratch[0] || stays_apart(vocab, piece, ends, keep, scratch[0]) {
                 ends.truncate(keep);
                 ends.extend_from_slice(scratch);
                 if memo {

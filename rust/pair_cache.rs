@@ -54,30 +54,52 @@ impl PairCache {
     /// What the tokens `a` then `b` merge into; `check` answers when the memo does not.
     #[inline]
     pub fn join(&self, a: Rank, b: Rank, check: impl FnOnce() -> Join) -> Join {
-        if u64::from(a.max(b)) > RANK_MASK {
-            return check();
-        }
-        let key = u64::from(a) << RANK_BITS | u64::from(b);
-        let entry = &self.entries[(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize];
-        let seen = entry.load(Relaxed);
-        if seen & FILLED != 0 && seen & KEY_MASK == key {
-            return if seen & APART != 0 {
-                Join::Apart
-            } else if seen & JOINED != 0 {
-                Join::One((seen >> JOINED_SHIFT & RANK_MASK) as Rank)
-            } else {
-                Join::Other
-            };
+        if let Some(join) = self.get(a, b) {
+            return join;
         }
         let join = check();
+        self.put(a, b, join);
+        join
+    }
+
+    /// What the memo holds for the tokens `a` then `b`, if anything.
+    #[inline]
+    pub fn get(&self, a: Rank, b: Rank) -> Option<Join> {
+        let (entry, key) = self.entry(a, b)?;
+        let seen = entry.load(Relaxed);
+        if seen & FILLED == 0 || seen & KEY_MASK != key {
+            return None;
+        }
+        Some(if seen & APART != 0 {
+            Join::Apart
+        } else if seen & JOINED != 0 {
+            Join::One((seen >> JOINED_SHIFT & RANK_MASK) as Rank)
+        } else {
+            Join::Other
+        })
+    }
+
+    /// Keeps `join` as what the tokens `a` then `b` merge into (unless a rank is too large).
+    #[inline]
+    pub fn put(&self, a: Rank, b: Rank, join: Join) {
+        let Some((entry, key)) = self.entry(a, b) else { return };
         let answer = match join {
             Join::Apart => APART,
             Join::One(x) if u64::from(x) <= RANK_MASK => JOINED | u64::from(x) << JOINED_SHIFT,
-            Join::One(_) => return join,
+            Join::One(_) => return,
             Join::Other => 0,
         };
         entry.store(FILLED | answer | key, Relaxed);
-        join
+    }
+
+    /// The slot of the pair `a` then `b`, and its key; `None` when a rank is too large for keys.
+    #[inline(always)]
+    fn entry(&self, a: Rank, b: Rank) -> Option<(&AtomicU64, u64)> {
+        if u64::from(a.max(b)) > RANK_MASK {
+            return None;
+        }
+        let key = u64::from(a) << RANK_BITS | u64::from(b);
+        Some((&self.entries[(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize], key))
     }
 
     /// Whether the tokens `a` then `b` stay apart; `check` answers as for [`PairCache::join`].

@@ -1,9 +1,10 @@
 //! Rank lookups of one call's merges, cached in front of the vocabulary.
 //!
-//! [`RankCache`] keeps the ranks the merges look up, hits and misses alike, in a table small
-//! enough for the L2 cache, where the vocabulary's own table would cost a trip to memory. It
-//! serves one call at a time (see [`crate::scratch`]), so it needs no locking, and compares whole
-//! keys: a hit is exact.
+//! Most keys the merges look up are no token, and the vocabulary's filter of short keys
+//! ([`Vocab::may_hold`]) answers most of those in one load. [`RankCache`] keeps the ranks of the
+//! keys the filter lets through, tokens and not, in a table small enough for the L2 cache, where
+//! the vocabulary's own table would cost a trip to memory. It serves one call at a time (see
+//! [`crate::scratch`]), so it needs no locking, and compares whole keys: a hit is exact.
 
 use crate::bpe::Ranks;
 use crate::vocab::{hash_packed, pack, pack_at, Rank, Vocab, SHORT};
@@ -38,6 +39,10 @@ impl<'a> RankCache<'a> {
     #[inline(always)]
     fn rank_packed(&mut self, packed: u128) -> Option<Rank> {
         let hash = hash_packed(packed);
+        // Keys the filter stops are not kept: they would push out the ones that cost a probe.
+        if !self.vocab.may_hold(hash) {
+            return None;
+        }
         let slot = &mut self.slots[(hash >> 40) as usize & (RANK_SLOTS - 1)];
         // An empty slot holds key 0, which no packed key (length at least 1) equals.
         if *slot & KEY_BITS == packed {
