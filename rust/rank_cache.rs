@@ -7,7 +7,7 @@
 //! [`crate::scratch`]), so it needs no locking, and compares whole keys: a hit is exact.
 
 use crate::bpe::Ranks;
-use crate::vocab::{hash_packed, pack, pack_at, Rank, Vocab, SHORT};
+use crate::vocab::{hash_packed, pack, pack_at, zeroed, Rank, Vocab, SHORT};
 
 /// Slots of a [`RankCache`]: 16384 of 16 bytes, 256 KiB.
 const RANK_SLOTS: usize = 16384;
@@ -20,19 +20,21 @@ const KEY_BITS: u128 = (1 << 104) - 1;
 pub struct RankCache<'a> {
     vocab: &'a Vocab,
     /// Packed key with its rank (or [`MISS`]) in the top 24 bits; 0 is an empty slot.
-    slots: &'a mut [u128],
+    slots: &'a mut RankSlots,
 }
 
+/// The slots of a [`RankCache`].
+pub type RankSlots = [u128; RANK_SLOTS];
+
 /// Empty slots for a [`RankCache`].
-pub fn rank_slots() -> Box<[u128]> {
-    vec![0; RANK_SLOTS].into_boxed_slice()
+pub fn rank_slots() -> Box<RankSlots> {
+    zeroed()
 }
 
 impl<'a> RankCache<'a> {
     /// A cache in front of `vocab` in `slots`, which only caches of `vocab` may have used
     /// (see [`rank_slots`]).
-    pub fn new(vocab: &'a Vocab, slots: &'a mut [u128]) -> Self {
-        assert_eq!(slots.len(), RANK_SLOTS);
+    pub fn new(vocab: &'a Vocab, slots: &'a mut RankSlots) -> Self {
         RankCache { vocab, slots }
     }
 

@@ -6,7 +6,7 @@
 
 use crate::long_pieces::LongPieces;
 use crate::piece_cache::PieceCaches;
-use crate::rank_cache::rank_slots;
+use crate::rank_cache::{rank_slots, RankSlots};
 use crate::vocab::Rank;
 use std::sync::Mutex;
 
@@ -15,7 +15,7 @@ pub struct Scratch {
     /// Tokens of pieces seen before.
     pub pieces: PieceCaches,
     /// Slots of the [`RankCache`](crate::rank_cache::RankCache) the merges look ranks up through.
-    pub ranks: Box<[u128]>,
+    pub ranks: Box<RankSlots>,
     /// Tokens of the piece being merged.
     pub ids: Vec<Rank>,
     /// Tokens of pieces too long for `pieces`.

@@ -31,7 +31,7 @@ pub struct Vocab {
     /// looks up every adjacent byte pair of a piece, so these are the most frequent probes.
     pairs: Vec<Rank>,
     /// Bits of the hashes of the short tokens (see [`Vocab::may_hold`]).
-    present: Vec<u64>,
+    present: Box<[u64; 1 << PRESENT_WORDS]>,
     len: usize,
     /// Length of the longest token: longer keys need no probe.
     max_len: usize,
@@ -92,8 +92,28 @@ pub(crate) fn pack_at(bytes: &[u8], start: usize, len: usize) -> u128 {
     } else {
         return pack(&bytes[start..start + len]);
     };
-    w & ((1u128 << (8 * len)) - 1) | (len as u128) << 96
+    w & KEEP[len & 15] | (len as u128) << 96
 }
+
+/// An array of zeros on the heap, made there (`Box::new` of an array may build it on the stack).
+pub(crate) fn zeroed<T: Copy + Default, const N: usize>() -> Box<[T; N]> {
+    match vec![T::default(); N].into_boxed_slice().try_into() {
+        Ok(array) => array,
+        Err(_) => unreachable!("a vector of N elements makes an array of N"),
+    }
+}
+
+/// `KEEP[n]`: the low `n` bytes of a `u128` (a load from a table where the shift of a `u128` by
+/// a variable amount takes a dozen instructions).
+const KEEP: [u128; 16] = {
+    let mut keep = [0; 16];
+    let mut n = 0;
+    while n < 16 {
+        keep[n] = (1u128 << (8 * n)) - 1;
+        n += 1;
+    }
+    keep
+};
 
 /// Hash of any byte string (the long tokens' table uses it).
 #[inline]
@@ -184,7 +204,7 @@ impl Vocab {
         let mut short = vec![0u128; slots_for(n_short)];
         let mut long = vec![NONE; slots_for(n_long)];
         let mut pairs = vec![NONE; 1 << 16];
-        let mut present = vec![0u64; 1 << PRESENT_WORDS];
+        let mut present: Box<[u64; 1 << PRESENT_WORDS]> = zeroed();
         let (short_mask, long_mask) = (short.len() - 1, long.len() - 1);
         // The slots that the tokens AHEAD places later go in are prefetched, so that the
         // table's cache misses overlap instead of costing one wait per token.
