@@ -252,8 +252,11 @@ fn merge_small_body<R: Ranks>(
         next[i] = (i + 1) as u8;
         prev[i + 1] = i as u8;
     }
-    for (i, k) in key[..n - 1].iter_mut().enumerate() {
-        *k = small_key(pair_rank(vocab, piece, i, i + 2), i);
+    // Two-byte keys come straight from the vocabulary's direct table, read from one slice.
+    let pairs = vocab.vocab();
+    let bytes = &piece.text[piece.base..piece.base + n];
+    for (i, (k, w)) in key[..n - 1].iter_mut().zip(bytes.windows(2)).enumerate() {
+        *k = small_key(pairs.rank_pair(w[0], w[1]).unwrap_or(Rank::MAX), i);
     }
     let mut parts = n;
     loop {

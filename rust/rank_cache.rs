@@ -1,13 +1,13 @@
 //! Rank lookups of one call's merges, cached in front of the vocabulary.
 //!
 //! Most keys the merges look up are no token, and the vocabulary's filter of short keys
-//! ([`Vocab::may_hold`]) answers most of those in one load. [`RankCache`] keeps the ranks of the
+//! ([`Vocab::filter`]) answers most of those in one load. [`RankCache`] keeps the ranks of the
 //! keys the filter lets through, tokens and not, in a table small enough for the L2 cache, where
 //! the vocabulary's own table would cost a trip to memory. It serves one call at a time (see
 //! [`crate::scratch`]), so it needs no locking, and compares whole keys: a hit is exact.
 
 use crate::bpe::Ranks;
-use crate::vocab::{hash_packed, pack, pack_at, zeroed, Rank, Vocab, SHORT};
+use crate::vocab::{hash_packed, may_hold, pack, pack_at, zeroed, Filter, Rank, Vocab, SHORT};
 
 /// Slots of a [`RankCache`]: 16384 of 16 bytes, 256 KiB.
 const RANK_SLOTS: usize = 16384;
@@ -19,6 +19,8 @@ const KEY_BITS: u128 = (1 << 104) - 1;
 /// Rank lookups cached in front of the vocabulary, in slots that one vocabulary's calls reuse.
 pub struct RankCache<'a> {
     vocab: &'a Vocab,
+    /// The vocabulary's filter, one load nearer than through `vocab`.
+    filter: &'a Filter,
     /// Packed key with its rank (or [`MISS`]) in the top 24 bits; 0 is an empty slot.
     slots: &'a mut RankSlots,
 }
@@ -35,14 +37,14 @@ impl<'a> RankCache<'a> {
     /// A cache in front of `vocab` in `slots`, which only caches of `vocab` may have used
     /// (see [`rank_slots`]).
     pub fn new(vocab: &'a Vocab, slots: &'a mut RankSlots) -> Self {
-        RankCache { vocab, slots }
+        RankCache { vocab, filter: vocab.filter(), slots }
     }
 
     #[inline(always)]
     fn rank_packed(&mut self, packed: u128) -> Option<Rank> {
         let hash = hash_packed(packed);
         // Keys the filter stops are not kept: they would push out the ones that cost a probe.
-        if !self.vocab.may_hold(hash) {
+        if !may_hold(self.filter, hash) {
             return None;
         }
         let slot = &mut self.slots[(hash >> 40) as usize & (RANK_SLOTS - 1)];

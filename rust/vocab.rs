@@ -29,9 +29,9 @@ pub struct Vocab {
     long: Vec<Rank>,
     /// Ranks of all two-byte keys, indexed directly (`NONE` where there is no token): the BPE
     /// looks up every adjacent byte pair of a piece, so these are the most frequent probes.
-    pairs: Vec<Rank>,
-    /// Bits of the hashes of the short tokens (see [`Vocab::may_hold`]).
-    present: Box<[u64; 1 << PRESENT_WORDS]>,
+    pairs: Box<[Rank; 1 << 16]>,
+    /// Bits of the hashes of the short tokens (see [`Vocab::filter`]).
+    present: Box<Filter>,
     len: usize,
     /// Length of the longest token: longer keys need no probe.
     max_len: usize,
@@ -139,6 +139,17 @@ pub(crate) fn hash_packed(p: u128) -> u64 {
     (m as u64) ^ (m >> 64) as u64
 }
 
+/// The filter of a vocabulary's short tokens (see [`Vocab::filter`]).
+pub(crate) type Filter = [u64; 1 << PRESENT_WORDS];
+
+/// Whether a short key whose [`hash_packed`] is `hash` may be a token of the vocabulary whose
+/// `filter` this is.
+#[inline(always)]
+pub(crate) fn may_hold(filter: &Filter, hash: u64) -> bool {
+    let (word, bits) = present_bits(hash);
+    filter[word] & bits == bits
+}
+
 /// The filter word of a short key with [`hash_packed`] `hash`, and the two bits of it that the
 /// key sets (or one, when both fall on the same).
 #[inline(always)]
@@ -204,8 +215,9 @@ impl Vocab {
         }
         let mut short = vec![0u128; slots_for(n_short)];
         let mut long = vec![NONE; slots_for(n_long)];
-        let mut pairs = vec![NONE; 1 << 16];
-        let mut present: Box<[u64; 1 << PRESENT_WORDS]> = zeroed();
+        let mut pairs: Box<[Rank; 1 << 16]> = zeroed();
+        pairs.fill(NONE);
+        let mut present: Box<Filter> = zeroed();
         let (short_mask, long_mask) = (short.len() - 1, long.len() - 1);
         // The slots that the tokens AHEAD places later go in are prefetched, so that the
         // table's cache misses overlap instead of costing one wait per token.
@@ -271,12 +283,11 @@ impl Vocab {
         }
     }
 
-    /// Whether a short key whose [`hash_packed`] is `hash` may be a token: `false` means it is
-    /// none, known from a load of the filter instead of a probe of the short table.
+    /// The filter of the short tokens: a short key whose [`hash_packed`] it does not pass (see
+    /// [`may_hold`]) is no token, known from one load instead of a probe of the short table.
     #[inline(always)]
-    pub(crate) fn may_hold(&self, hash: u64) -> bool {
-        let (word, bits) = present_bits(hash);
-        self.present[word] & bits == bits
+    pub(crate) fn filter(&self) -> &Filter {
+        &self.present
     }
 
     /// Number of mergeable tokens.
@@ -552,7 +563,7 @@ mod tests {
             let mut tokens = 0;
             for r in 0..v.rank_end() {
                 if let Some(t) = v.bytes_of(r).filter(|t| t.len() <= SHORT) {
-                    assert!(v.may_hold(hash_packed(pack(t))), "{name}: {t:?}");
+                    assert!(may_hold(v.filter(), hash_packed(pack(t))), "{name}: {t:?}");
                     tokens += 1;
                 }
             }
@@ -564,7 +575,7 @@ mod tests {
                 let key: Vec<u8> = (0..len).map(|_| b'a' + (next() >> 33) as u8 % 26).collect();
                 if v.rank(&key).is_none() {
                     others += 1;
-                    passed += usize::from(v.may_hold(hash_packed(pack(&key))));
+                    passed += usize::from(may_hold(v.filter(), hash_packed(pack(&key))));
                 }
             }
             assert!(others > 50_000 && passed * 20 < others, "{name}: {passed} of {others} passed");
