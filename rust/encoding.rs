@@ -167,15 +167,9 @@ impl Encoding {
                 } else if let Some(r) = ranks.rank_at(bytes, start, start + len) {
                     out.push(r);
                 } else if len <= LongPieces::PIECE_MAX {
-                    let piece = &bytes[start..start + len];
-                    let hash = LongPieces::hash_of(piece);
-                    match long.get(hash, piece).and_then(|found| found.ids) {
-                        Some(ids) => out.extend_from_slice(ids),
-                        None => {
-                            bpe::encode_merged(&mut ranks, bytes, start, start + len, out);
-                            long.insert(hash, piece, out.len() - at, Some(&out[at..]));
-                        }
-                    }
+                    long.extend_ids(&bytes[start..start + len], out, |out| {
+                        bpe::encode_merged(&mut ranks, bytes, start, start + len, out)
+                    });
                 } else {
                     bpe::encode_merged(&mut ranks, bytes, start, start + len, out);
                 }
@@ -207,21 +201,14 @@ impl Encoding {
             return bpe::encode_spans(&*self.vocab, piece, from, to, out);
         }
         self.scratch.with(|scratch| {
-            let bytes = &piece[from..to];
-            let hash = LongPieces::hash_of(bytes);
-            if let Some(ids) = scratch.long.get(hash, bytes).and_then(|found| found.ids) {
-                let mut end = from;
-                for &r in ids {
-                    end += self.vocab.bytes_of(r).map_or(0, <[u8]>::len);
-                    out.push((end as u32, r));
-                }
-                return;
+            let Scratch { ids, long, .. } = scratch;
+            ids.clear();
+            long.extend_ids(&piece[from..to], ids, |ids| bpe::encode_piece_at(&*self.vocab, piece, from, to, ids));
+            let mut end = from;
+            for &r in ids.iter() {
+                end += self.vocab.bytes_of(r).map_or(0, <[u8]>::len);
+                out.push((end as u32, r));
             }
-            let at = out.len();
-            bpe::encode_spans(&*self.vocab, piece, from, to, out);
-            scratch.ids.clear();
-            scratch.ids.extend(out[at..].iter().map(|t| t.1));
-            scratch.long.insert(hash, bytes, scratch.ids.len(), Some(&scratch.ids));
         })
     }
 

@@ -93,6 +93,19 @@ impl LongPieces {
         self.slots[slot] = Some(entry);
     }
 
+    /// Appends the ids of `piece` to `out`: the ones kept, or else the ones `merge` appends,
+    /// which are then kept.
+    pub fn extend_ids(&mut self, piece: &[u8], out: &mut Vec<Rank>, merge: impl FnOnce(&mut Vec<Rank>)) {
+        let hash = Self::hash_of(piece);
+        if let Some(ids) = self.get(hash, piece).and_then(|found| found.ids) {
+            out.extend_from_slice(ids);
+            return;
+        }
+        let at = out.len();
+        merge(out);
+        self.insert(hash, piece, out.len() - at, Some(&out[at..]));
+    }
+
     /// Forgets every piece and gives their memory back.
     pub fn clear(&mut self) {
         self.slots = Vec::new();
