@@ -178,19 +178,31 @@ def count_tables(run: Run) -> tuple[list[str], dict]:
     return lines, summary
 
 
+# The long-piece group's row of ordinary text, the like-for-like denominator.
+ORDINARY = "ordinary_text"
+
+
 def piece_table(run: Run, summary: dict) -> list[str]:
     rows = []
-    for (enc, shape), bs in run.kind("piece").items():
-        b = bs[0]
-        mbps = b["extra_info"]["bytes"] / 1e6 / Run.median(b)
+    pieces = run.kind("piece")
+    mbps_of = {key: bs[0]["extra_info"]["bytes"] / 1e6 / Run.median(bs[0]) for key, bs in pieces.items()}
+    for (enc, shape), bs in pieces.items():
+        if shape == ORDINARY:
+            continue
+        mbps = mbps_of[(enc, shape)]
         ordinary = summary.get(("count", enc), {}).get("mbps", {}).get("streamtok", NAN)
-        rows.append(f"| {enc} | {shape} | {b['extra_info']['bytes'] / 1e6:.1f} | {mbps:.1f} | {ordinary:.1f} "
-                    f"| {_fmt(100 * mbps / ordinary, 0, '%')} |")
+        same = mbps_of.get((enc, ORDINARY), NAN)
+        rows.append(f"| {enc} | {shape} | {bs[0]['extra_info']['bytes'] / 1e6:.1f} | {mbps:.1f} | {ordinary:.1f} "
+                    f"| {_fmt(100 * mbps / ordinary, 0, '%')} | {same:.1f} | {_fmt(100 * mbps / same, 0, '%')} |")
     if not rows:
         return []
     return ["### One long piece counted in one call, against ordinary text (target ≥ 50%)", "",
-            "| encoding | piece | MB | streamtok MB/s | streamtok MB/s on the corpus (overall) | ratio |",
-            "|---|---|---|---|---|---|", *rows, ""]
+            "The corpus column is each file counted again and again (its pieces all in the caches); "
+            "the last two are as many bytes of ordinary text (the corpus files one after another) "
+            "counted in one call the same way as the piece.", "",
+            "| encoding | piece | MB | streamtok MB/s | streamtok MB/s on the corpus (overall) | ratio "
+            "| MB/s on 1 MB of ordinary text in one call | ratio |",
+            "|---|---|---|---|---|---|---|---|", *rows, ""]
 
 
 def stream_tables(run: Run) -> list[str]:

@@ -133,8 +133,10 @@ def test_alternating_rounds(benchmark, case):
 
 
 # One long piece of each adversarial shape (as in benches/core.rs), counted in one call; the
-# report divides its speed by streamtok's speed on the ordinary corpus. Only streamtok runs it:
-# tiktoken's merge is quadratic in the length of a piece.
+# report divides its speed by streamtok's speed on the ordinary corpus, and by its speed on as
+# many bytes of ordinary text counted the same way (the corpus files one after another, many
+# pieces: "ordinary_text"). Only streamtok runs it: tiktoken's merge is quadratic in the length
+# of a piece.
 PIECE_BYTES = int(os.environ.get("STREAMTOK_BENCH_PIECE_BYTES", "1000000"))
 
 
@@ -155,6 +157,8 @@ def _pieces(size: int) -> dict[str, str]:
         "spaces_newlines": cycle("  \n "),
         "digits": cycle("8675309"),
         "punctuation": cycle("!?.,;:-"),
+        # Not one piece: the same number of bytes of ordinary text, the call's like for like.
+        "ordinary_text": "".join(map(corpus_text, CORPUS)).encode()[:size].decode("utf-8", "ignore"),
     }
 
 
