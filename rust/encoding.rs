@@ -52,12 +52,53 @@ fn each_piece(
     };
     let Some(first) = pieces.next() else { return };
     let mut current = look(caches, first);
-    for piece in pieces {
-        let next = look(caches, piece);
+    // One call of `f`, so that it inlines here.
+    loop {
+        let next = pieces.next().map(|piece| look(caches, piece));
         f(caches, current.0, current.1, current.2);
-        current = next;
+        match next {
+            Some(next) => current = next,
+            None => return,
+        }
     }
-    f(caches, current.0, current.1, current.2);
+}
+
+/// Number of tokens of the piece `bytes[start..start + len]` (key `key`), which the piece
+/// caches do not have: merged, and kept where it fits.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn count_missed(
+    ranks: &mut RankCache,
+    pieces: &mut PieceCaches,
+    ids: &mut Vec<Rank>,
+    long: &mut LongPieces,
+    bytes: &[u8],
+    start: usize,
+    len: usize,
+    key: Key,
+) -> usize {
+    if !matches!(key, Key::None) {
+        ids.clear();
+        bpe::encode_piece_at(&mut *ranks, bytes, start, start + len, ids);
+        pieces.insert(bytes, key, start, len, ids);
+        ids.len()
+    } else if ranks.rank_at(bytes, start, start + len).is_some() {
+        1
+    } else if len <= LongPieces::PIECE_MAX {
+        let piece = &bytes[start..start + len];
+        let hash = LongPieces::hash_of(piece);
+        match long.get(hash, piece) {
+            Some(found) => found.count,
+            None => {
+                let n = bpe::count_merged(&mut *ranks, bytes, start, start + len);
+                long.insert(hash, piece, n, None);
+                n
+            }
+        }
+    } else {
+        bpe::count_merged(&mut *ranks, bytes, start, start + len)
+    }
 }
 
 /// Pieces of this many bytes or more that a stream encodes again go through the long pieces
@@ -219,30 +260,12 @@ impl Encoding {
             let Scratch { pieces, ranks, ids, long } = scratch;
             let mut ranks = RankCache::new(&self.vocab, ranks);
             let mut total = 0;
+            // The hit stays small enough to inline into the scanner's loop; the rest is a call.
             each_piece(self.family, text, pieces, |pieces, start, len, key| {
-                if let Some(c) = pieces.get(bytes, key) {
-                    total += c.count();
-                } else if !matches!(key, Key::None) {
-                    ids.clear();
-                    bpe::encode_piece_at(&mut ranks, bytes, start, start + len, ids);
-                    total += ids.len();
-                    pieces.insert(bytes, key, start, len, ids);
-                } else if ranks.rank_at(bytes, start, start + len).is_some() {
-                    total += 1;
-                } else if len <= LongPieces::PIECE_MAX {
-                    let piece = &bytes[start..start + len];
-                    let hash = LongPieces::hash_of(piece);
-                    total += match long.get(hash, piece) {
-                        Some(found) => found.count,
-                        None => {
-                            let n = bpe::count_merged(&mut ranks, bytes, start, start + len);
-                            long.insert(hash, piece, n, None);
-                            n
-                        }
-                    };
-                } else {
-                    total += bpe::count_merged(&mut ranks, bytes, start, start + len);
-                }
+                total += match pieces.get(bytes, key) {
+                    Some(c) => c.count(),
+                    None => count_missed(&mut ranks, pieces, ids, long, bytes, start, len, key),
+                };
             });
             total
         })
