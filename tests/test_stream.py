@@ -662,6 +662,21 @@ def test_push_returns_plain_ints_on_both_sides_of_the_kept_ones() -> None:
     assert seen == sorted(seen) and all(type(n) is int and n == int(str(n)) for n in seen)
 
 
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
+@pytest.mark.parametrize("unit", ["\u00e9", "\u00ff", "\u4e2d", "\uffff", "\U0001f600", "\U0010ffff"])
+def test_fresh_non_ascii_deltas_of_every_storage_width(name: str, unit: str) -> None:
+    # push reads a short non-ASCII str from its own storage (one, two or four bytes a
+    # character) up to 64 characters, longer ones through CPython's UTF-8: both sides of that
+    # limit, each delta a new object with ASCII around the character, against tiktoken.
+    ref, counter, text = tk(name), st(name).stream(), ""
+    for n in (1, 2, 31, 63, 64, 65, 100):
+        delta = "".join(["a", unit * n, " b"][: 2 + n % 2])
+        delta = delta.encode().decode()  # a new str, with no UTF-8 copy kept
+        text += delta
+        assert counter.push(delta) == len(ref.encode_ordinary(text)), (unit, n)
+    assert counter.finish() == len(ref.encode_ordinary(text))
+
+
 @pytest.mark.parametrize("name", ENCODINGS)
 def test_noop_pushes_return_the_count(name: str) -> None:
     ref = tk(name)

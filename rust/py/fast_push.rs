@@ -15,6 +15,8 @@
 use super::ints::count_to_int;
 use super::stream::PyStreamCounter;
 use super::text::DETACH_BYTES;
+#[cfg(not(feature = "abi3"))]
+use super::text::{short_utf8, SHORT_UTF8};
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::panic::PanicException;
@@ -47,6 +49,13 @@ unsafe fn push(
     }
     // The usual delta, a short `str` without lone surrogates, goes straight in.
     if let Ok(string) = delta.cast::<PyString>() {
+        #[cfg(not(feature = "abi3"))]
+        {
+            let mut buf = [0u8; SHORT_UTF8];
+            if let Some(text) = short_utf8(&string, &mut buf) {
+                return Ok(counter.push_str(text)?);
+            }
+        }
         match string.to_str() {
             Ok(text) if text.len() < DETACH_BYTES => return Ok(counter.push_str(text)?),
             _ => {}
