@@ -12,7 +12,7 @@
 //! that holds its own key, so a reader sees a whole entry or none, and a lost race only loses an
 //! entry.
 
-use crate::vocab::Rank;
+use crate::vocab::{zeroed_slice, Rank};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// log2 of the number of entries (8 bytes each: 2 MiB). With 2^16 a Chinese stream, counted
@@ -46,7 +46,8 @@ pub struct PairCache {
 
 impl Default for PairCache {
     fn default() -> Self {
-        PairCache { entries: (0..1 << BITS).map(|_| AtomicU64::new(0)).collect() }
+        // Zeroed memory: only the entries that pairs fill become resident.
+        PairCache { entries: zeroed_slice(1 << BITS) }
     }
 }
 

@@ -16,7 +16,7 @@
 //! The table is allocated zeroed (an all-zero entry is empty), so pages that no piece touches
 //! are never made resident.
 
-use crate::vocab::{hash_packed, Rank};
+use crate::vocab::{hash_packed, zeroed_slice, Rank, Zeroable};
 
 /// Bits per kept id: every built-in vocabulary's ranks fit.
 const ID_BITS: u32 = 24;
@@ -133,10 +133,14 @@ fn value_of<const V: usize>(ids: &[Rank]) -> Option<[u128; V]> {
 }
 
 #[derive(Clone, Copy)]
+#[repr(C)]
 struct Entry<const W: usize, const V: usize> {
     key: [u128; W],
     value: [u128; V],
 }
+
+// SAFETY: an entry is plain `u128`s; all zeros is the empty entry.
+unsafe impl<const W: usize, const V: usize> Zeroable for Entry<W, V> {}
 
 /// `WAYS`-way set-associative table from keys of `W` words (pieces of up to [`key_max`]`(W)`
 /// bytes) to values of `V` words (up to `5 V` ids), with `2^BITS` sets.
@@ -159,8 +163,8 @@ pub type LongPieces = PieceCache<7, 9, 9, 4>;
 
 impl<const W: usize, const V: usize, const BITS: u32, const WAYS: usize> Default for PieceCache<W, V, BITS, WAYS> {
     fn default() -> Self {
-        // `vec![zero; n]` of a type that is all zero bytes allocates zeroed memory lazily.
-        let entries = vec![Entry { key: [0; W], value: [0; V] }; WAYS << BITS].into_boxed_slice();
+        // Zeroed memory: only the sets that pieces fill become resident.
+        let entries = zeroed_slice(WAYS << BITS);
         PieceCache { entries }
     }
 }
