@@ -7,11 +7,12 @@
 //! lookups. Keys hold the whole piece, so a hit is exact; a full set simply drops its oldest
 //! entry, which costs a merge later and never a wrong answer.
 //!
-//! Sets have four entries where they had two: with two, the sets that three pieces of one text
-//! fell in lost all three to each other on every count while most sets stood half empty (a warm
-//! count of `zh_CN_git.txt` merged 175 pieces again, now 5; the whole corpus counted warm as one
-//! text merged 7,171 short pieces again, now 3,727). The tier of 16 to 47 bytes has twice the
-//! sets it had, for the 9,222 distinct such pieces of that corpus (6,010 merged again, now 1,696).
+//! Sets have four entries where they had two (but in the table of wide ids, which few pieces
+//! need): with two, the sets that three pieces of one text fell in lost all three to each other
+//! on every count while most sets stood half empty (a warm count of `zh_CN_git.txt` merged 175
+//! pieces again, now 5; the whole corpus counted warm as one text merged 7,171 short pieces
+//! again, now 3,727). The tier of 16 to 47 bytes has twice the sets it had, for the 9,222
+//! distinct such pieces of that corpus (6,010 merged again, now 1,696).
 //!
 //! The table is allocated zeroed (an all-zero entry is empty), so pages that no piece touches
 //! are never made resident.
