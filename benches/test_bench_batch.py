@@ -7,7 +7,10 @@ the two show whether splitting the batch into equal runs of texts leaves one thr
 
 Wall-clock scaling needs two idle cores, which a shared machine may not have, so streamtok's
 two-thread benchmarks also record what CPU time shows (other processes do not skew it):
-``calling_share``, the calling thread's part of the call's CPU time on two threads (it takes the
+``paired_ratio``, the median over alternating rounds of the one-thread call's wall time divided by
+the two-thread call's in the same round (a slow stretch of the machine then slows both calls of a
+round, where the separate benchmarks' ratio would take it as the one call's), ``calling_share``,
+the calling thread's part of the call's CPU time on two threads (it takes the
 texts and builds the result, holding the GIL, and takes chunks of texts like the other thread),
 and ``cpu_bound``, the speedup the call could reach with two idle cores: the one-thread call's CPU
 time over the larger of the two threads' CPU times in the two-thread call.
@@ -63,11 +66,30 @@ def _cpu_times(call, rounds: int = 3) -> tuple[float, float]:
     return statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
 
 
+PAIRED_ROUNDS = 21
+
+
+def _paired_ratio(call, texts: list[str]) -> float:
+    """Median over PAIRED_ROUNDS rounds of ``call`` on one thread ÷ on two, in wall time; the two
+    calls take turns going first."""
+    ratios = []
+    for r in range(PAIRED_ROUNDS):
+        times = {}
+        for threads in (1, 2) if r % 2 == 0 else (2, 1):
+            t0 = time.perf_counter()
+            call(texts, num_threads=threads)
+            times[threads] = time.perf_counter() - t0
+        ratios.append(times[1] / times[2])
+    return statistics.median(ratios)
+
+
 def _cpu_figures(benchmark, call, texts: list[str]) -> None:
-    """``calling_share`` and ``cpu_bound`` of ``call(texts, num_threads=...)`` (see above)."""
+    """``paired_ratio``, ``calling_share`` and ``cpu_bound`` of ``call(texts, num_threads=...)``
+    (see above)."""
     _, one = _cpu_times(lambda: call(texts, num_threads=1))
     calling, total = _cpu_times(lambda: call(texts, num_threads=2))
-    benchmark.extra_info.update(calling_share=calling / total, cpu_bound=one / max(calling, total - calling))
+    benchmark.extra_info.update(calling_share=calling / total, cpu_bound=one / max(calling, total - calling),
+                                paired_ratio=_paired_ratio(call, texts))
 
 
 def _label(benchmark, enc: str, order: str, impl: str, op: str, threads: int, counts) -> None:
