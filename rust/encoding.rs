@@ -46,7 +46,7 @@ fn each_piece(
     let mut pieces = family.pieces(text);
     let look = |caches: &PieceCaches, piece: &[u8]| {
         let (start, len) = (offset(bytes, piece), piece.len());
-        let key = PieceCaches::key(bytes, start, len);
+        let key = caches.key(bytes, start, len);
         caches.prefetch(bytes, key);
         (start, len, key)
     };
