@@ -200,8 +200,9 @@ impl<const W: usize, const V: usize, const BITS: u32, const WAYS: usize> PieceCa
     /// Most ids an entry keeps (a piece with more keeps its count only).
     pub const IDS_MAX: usize = IDS_PER_WORD * V;
 
-    /// The hash of `key`: its top `BITS` bits pick the set, its low bits the way a new key
-    /// takes in a full set.
+    /// The hash of `key`: its top bits pick the set (as many as the table has sets now, which
+    /// keeps the two halves of a set together when the table doubles), its low bits the entry
+    /// a new key takes in a full set.
     #[inline(always)]
     fn hash_of(key: [u128; W]) -> u64 {
         let mut folded = key[0];
