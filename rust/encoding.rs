@@ -2,6 +2,7 @@
 
 use crate::bpe;
 use crate::bpe::Ranks;
+use crate::delta_memo::DeltaMemo;
 use crate::error::{Error, Result};
 use crate::long_pieces::LongPieces;
 use crate::pair_cache::PairCache;
@@ -24,6 +25,8 @@ pub struct Encoding {
     all_specials: Arc<SpecialMatcher>,
     /// Caches that one-shot calls keep warm for the next (see [`crate::scratch`]).
     scratch: ScratchPool,
+    /// What short deltas are on their own, for every stream (made on first use).
+    deltas: OnceLock<DeltaMemo>,
 }
 
 /// Where `piece`, a slice of `bytes`, starts in it.
@@ -125,6 +128,7 @@ impl Encoding {
             special_bytes,
             all_specials,
             scratch: ScratchPool::default(),
+            deltas: OnceLock::new(),
         })
     }
 
@@ -224,6 +228,14 @@ impl Encoding {
     pub fn clear_caches(&self) {
         self.scratch.clear();
         self.vocab().clear_pairs();
+        if let Some(deltas) = self.deltas.get() {
+            deltas.clear();
+        }
+    }
+
+    /// What short deltas are on their own, as streams found it (see [`crate::delta_memo`]).
+    pub fn deltas(&self) -> &DeltaMemo {
+        self.deltas.get_or_init(DeltaMemo::default)
     }
 
     /// What adjacent token pairs merge into, as streams and long pieces found it (see

@@ -2,6 +2,7 @@
 
 pub mod backtrack;
 pub mod bpe;
+pub mod delta_memo;
 pub mod encoding;
 pub mod error;
 pub mod long_pieces;

@@ -74,6 +74,13 @@ impl OpenPiece {
         }
     }
 
+    /// Makes the piece one token, `rank`, of the first `len` bytes of the tail: what
+    /// [`OpenPiece::update`] makes of a new piece that is one token.
+    pub fn set_one(&mut self, len: usize, rank: Rank) {
+        self.clear();
+        self.tokens.push((len as u32, rank));
+    }
+
     /// The tail lost its first `n` bytes.
     pub fn shift(&mut self, n: usize) {
         if self.start >= n {

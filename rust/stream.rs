@@ -34,6 +34,7 @@ pub struct Snapshot {
 
 /// The shapes of tail that let a push skip the scanner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 enum Shape {
     /// Anything else: the general path.
     Other,
@@ -52,6 +53,10 @@ enum Shape {
 }
 
 impl Shape {
+    /// The shapes in the order of their codes (`shape as u8`).
+    const ALL: [Shape; 7] =
+        [Shape::Other, Shape::Word, Shape::Upper, Shape::Punct, Shape::Blank, Shape::Digits, Shape::Indent];
+
     /// The shape of `tail`, text that the scanner finds to be one open piece, or that is one
     /// piece as if the input ended by the rule of a shape (a delta that becomes the tail).
     fn of(family: Family, tail: &[u8]) -> Shape {
@@ -244,11 +249,28 @@ impl Stream {
         self.tail.clear();
         self.tail.push_str(delta);
         self.resume = Resume::default();
+        // A short delta seen before: its shape and its token from the memo.
+        let memo = self.enc.deltas();
+        if let Some((code, rank)) = memo.get(d) {
+            self.shape = Shape::ALL[usize::from(code).min(Shape::ALL.len() - 1)];
+            if self.shape == Shape::Other {
+                self.advance(out);
+            } else {
+                self.open[slot].set_one(d.len(), rank);
+                self.tail_count = 1;
+            }
+            return;
+        }
         self.shape = Shape::of(self.enc.family(), d);
         if self.shape == Shape::Other {
+            memo.put(d, Shape::Other as u8, 0);
             self.advance(out);
         } else {
             self.tail_count = self.open[slot].update(&self.enc, d, 0, d.len());
+            // Only a delta that is one token is kept: its shape and that token.
+            if let (1, Some(rank)) = (self.tail_count, self.open[slot].ranks().next()) {
+                memo.put(d, self.shape as u8, rank);
+            }
         }
     }
 
@@ -685,6 +707,29 @@ mod tests {
             check(name, &["12", "345"]);
             check(name, &["abc", "DEF"]);
             check(name, &["a\r", "\n"]);
+        }
+    }
+
+    /// Short deltas that end the tail, pushed again in a second stream, take their shape and
+    /// token from the encoding's memo of deltas, and count as the first stream did.
+    #[test]
+    fn short_deltas_seen_before_come_from_the_memo() {
+        let parts = [
+            "def", " f", "(self", ",", " x", "):\n", "   ", " return", " self", ".", "x", " +", " 1", "\n", "\n",
+            "def", " g", "(self", "):", " «", "ok", "»", " 12", "3", " ВЫ", "РАЖ", "\n",
+        ];
+        for name in ["cl100k_base", "o200k_base", "r50k_base"] {
+            let e = enc(name);
+            e.deltas().clear();
+            check(name, &parts);
+            let rank = e.vocab().rank(b" self").unwrap();
+            assert_eq!(e.deltas().get(b" self"), Some((Shape::Word as u8, rank)), "{name}");
+            assert_eq!(e.deltas().get(b"."), Some((Shape::Punct as u8, e.vocab().rank(b".").unwrap())), "{name}");
+            check(name, &parts);
+            // A delta that was kept as no shape takes the general path again.
+            let mixed: Vec<&str> = parts.iter().rev().copied().collect();
+            check(name, &mixed);
+            check(name, &mixed);
         }
     }
 
