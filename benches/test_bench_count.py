@@ -173,3 +173,15 @@ def test_streamtok_count_long_piece(benchmark, enc, shape):
     benchmark.extra_info.update(impl="streamtok", op="count", bytes=len(text.encode()))
     st = streamtok.get_encoding(enc)
     benchmark.pedantic(st.count, (text,), rounds=3, iterations=1, warmup_rounds=1)
+
+
+@pytest.mark.parametrize("shape", list(PIECES))
+@pytest.mark.parametrize("enc", BENCH_ENCODINGS)
+def test_streamtok_count_long_piece_first(benchmark, enc, shape):
+    """The same, every call a first count: caches emptied before it, as for text never seen.
+    Ordinary text then pays for the pieces it merges; a piece of random letters pays the same."""
+    text = PIECES[shape]
+    benchmark.group = f"piece-first {enc} {shape}"
+    benchmark.extra_info.update(impl="streamtok", op="count_first", bytes=len(text.encode()))
+    st = streamtok.get_encoding(enc)
+    benchmark.pedantic(st.count, (text,), setup=st._clear_caches, rounds=3, iterations=1, warmup_rounds=1)
