@@ -224,7 +224,8 @@ impl Encoding {
 
     /// Empties the caches that calls keep for the next ones (the piece caches of one-shot calls,
     /// whose long pieces keep streams' long ends too, the pair checks of streams and long pieces,
-    /// and the streams' memo of short deltas), to measure a cold call.
+    /// what short deltas add after a token, and the streams' memo of short deltas), to measure a
+    /// cold call.
     pub fn clear_caches(&self) {
         self.scratch.clear();
         self.vocab().clear_pairs();

@@ -5,6 +5,7 @@ pub mod bpe;
 pub mod delta_memo;
 pub mod encoding;
 pub mod error;
+pub mod follow_memo;
 pub mod long_pieces;
 pub mod open_piece;
 pub mod pair_cache;

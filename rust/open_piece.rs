@@ -20,10 +20,13 @@
 //! pair checks of an encoding are remembered ([`PairCache`](crate::pair_cache::PairCache)): a
 //! stream asks the same ones again and again. So are the tokens of long ends encoded again
 //! ([`Encoding::encode_spans_kept`]): a run of spaces that grows a byte at a time encodes the
-//! same ends of up to 256 bytes over and over.
+//! same ends of up to 256 bytes over and over. And so is the usual case itself for deltas of a
+//! character or two (a word of Chinese going on): the token such a delta adds after a token
+//! ([`FollowMemo`](crate::follow_memo::FollowMemo)).
 
 use crate::bpe;
 use crate::encoding::Encoding;
+use crate::follow_memo::FollowKey;
 use crate::pair_cache::Join;
 use crate::vocab::Rank;
 
@@ -98,8 +101,9 @@ impl OpenPiece {
     /// Brings the encoding up to the piece `tail[start..end]` and returns its number of tokens.
     /// The tail's bytes before `start + len()` must not have changed since the last call (only
     /// appends, and [`OpenPiece::shift`] for a drained front).
-    /// The encoding's pair memo remembers which pairs of tokens stay apart, and its long
-    /// pieces the tokens of long ends encoded again ([`Encoding::encode_spans_kept`]).
+    /// The encoding's pair memo remembers which pairs of tokens stay apart, its follow memo
+    /// the token a short delta adds after a token, and its long pieces the tokens of long ends
+    /// encoded again ([`Encoding::encode_spans_kept`]).
     pub fn update(&mut self, enc: &Encoding, tail: &[u8], start: usize, end: usize) -> usize {
         let (vocab, pairs) = (enc.vocab(), enc.pairs());
         let n = end - start;
@@ -113,6 +117,13 @@ impl OpenPiece {
         }
         let piece = &tail[start..];
         let k = self.tokens.len();
+        // A delta of a character or two after a token, which a stream pushed before: the token
+        // it adds, from the memo (its facts are the two below).
+        let follow = self.tokens.last().and_then(|&(_, last)| FollowKey::of(last, &piece[old..n]));
+        if let Some(token) = follow.and_then(|key| vocab.follows().get(key)) {
+            self.tokens.push((n as u32, token));
+            return k + 1;
+        }
         // Deltas most often end where tokens end: then the added bytes encode on their own and
         // their first token stays apart from the last one before them (Pairs, above).
         bpe::encode_spans(vocab, piece, old, n, &mut self.tokens);
@@ -131,7 +142,13 @@ impl OpenPiece {
                 bpe::join_at(vocab, tail, start + before, start + mid, start + end_of)
             });
             match join {
-                Join::Apart => return self.tokens.len(),
+                Join::Apart => {
+                    // The delta is one token, apart from the last one: what the memo keeps.
+                    if let (Some(key), true) = (follow, last == k && self.tokens.len() == k + 1) {
+                        vocab.follows().put(key, self.tokens[k].1);
+                    }
+                    return self.tokens.len();
+                }
                 Join::One(x) if last + 1 == self.tokens.len() => {
                     self.tokens.truncate(last - 1);
                     self.tokens.push((end_of as u32, x));

@@ -671,6 +671,7 @@ impl Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::follow_memo::FollowKey;
 
     fn enc(name: &str) -> Arc<Encoding> {
         Encoding::builtin(name).unwrap()
@@ -730,6 +731,32 @@ mod tests {
             let mixed: Vec<&str> = parts.iter().rev().copied().collect();
             check(name, &mixed);
             check(name, &mixed);
+        }
+    }
+
+    /// Words of Chinese, Japanese, Russian and Greek pushed a character or two at a time, again
+    /// in a second stream: the tokens the deltas add after a token come from the vocabulary's
+    /// follow memo, and count as the first stream did.
+    #[test]
+    fn deltas_that_go_on_with_a_word_come_from_the_memo() {
+        let text = "这是一个用于测试的中文句子它没有空格所以整句是一个片段，再来一句中文句子。\
+                    日本語のテキストはスペースがありません。Съешь же ещё этих мягких французских булок \
+                    Ξεσκεπάζω την ψυχοφθόρα βδελυγμία";
+        let chars: Vec<char> = text.chars().collect();
+        for name in ["cl100k_base", "o200k_base"] {
+            let e = enc(name);
+            e.vocab().clear_pairs();
+            for width in [1, 2, 3] {
+                let parts: Vec<String> = chars.chunks(width).map(|c| c.iter().collect()).collect();
+                let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+                check(name, &parts);
+                check(name, &parts);
+            }
+            // `一个` after `这是`, pushed as such by the width of two: one token added, kept.
+            let (before, ids) = (e.encode_ordinary("这是"), e.encode_ordinary("这是一个"));
+            assert_eq!((ids.len(), &ids[..before.len()]), (before.len() + 1, &before[..]), "{name}");
+            let key = FollowKey::of(before[before.len() - 1], "一个".as_bytes()).unwrap();
+            assert_eq!(e.vocab().follows().get(key), ids.last().copied(), "{name}");
         }
     }
 

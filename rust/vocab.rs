@@ -1,6 +1,7 @@
 //! Rank tables: the embedded encodings, `.tiktoken` files, and their special tokens.
 
 use crate::error::{Error, Result};
+use crate::follow_memo::FollowMemo;
 use crate::pair_cache::PairCache;
 use crate::pretok::Family;
 use crate::tiktoken_format;
@@ -39,6 +40,8 @@ pub struct Vocab {
     starts: OnceLock<Option<TokenStarts>>,
     /// What adjacent token pairs merge into, as streams and long pieces found it; made on first use.
     joins: OnceLock<PairCache>,
+    /// What short deltas add after a token, as streams found it; made on first use.
+    follows: OnceLock<FollowMemo>,
 }
 
 /// Longest token kept packed in the short table.
@@ -292,6 +295,7 @@ impl Vocab {
             max_len,
             starts: OnceLock::new(),
             joins: OnceLock::new(),
+            follows: OnceLock::new(),
         }
     }
 
@@ -354,10 +358,19 @@ impl Vocab {
         self.joins.get_or_init(PairCache::default)
     }
 
-    /// Forgets the pairs remembered, if any.
+    /// What short deltas add after a token, as streams found it (see [`crate::follow_memo`]);
+    /// shared by every encoding of this vocabulary.
+    pub fn follows(&self) -> &FollowMemo {
+        self.follows.get_or_init(FollowMemo::default)
+    }
+
+    /// Forgets the pairs remembered, and what deltas add after a token, if any.
     pub fn clear_pairs(&self) {
         if let Some(pairs) = self.joins.get() {
             pairs.clear();
+        }
+        if let Some(follows) = self.follows.get() {
+            follows.clear();
         }
     }
 

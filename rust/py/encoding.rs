@@ -181,8 +181,8 @@ impl PyEncoding {
     }
 
     /// Empties the caches that calls keep warm for the next (pieces of `count` and `encode`, which
-    /// keep streams' long ends too; pair checks and short deltas of streams), to measure a cold
-    /// call.
+    /// keep streams' long ends too; pair checks, short deltas and what deltas add after a token,
+    /// of streams), to measure a cold call.
     fn _clear_caches(&self) {
         self.inner.clear_caches();
     }
