@@ -10,7 +10,8 @@
 //! atomic word that holds its own key (a delta of up to five bytes), so a reader sees a whole
 //! entry or none, and a lost race only loses an entry.
 
-use crate::vocab::{zeroed_slice, Rank};
+use crate::atomic_table::AtomicTable;
+use crate::vocab::Rank;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// log2 of the number of entries (8 bytes each: 128 KiB).
@@ -26,15 +27,10 @@ const RANK_SHIFT: u32 = KEY_BITS + 3;
 const RANK_LIMIT: Rank = 1 << (64 - RANK_SHIFT);
 
 /// The shared memo of short deltas of one encoding.
+#[derive(Default)]
 pub struct DeltaMemo {
-    entries: Box<[AtomicU64]>,
-}
-
-impl Default for DeltaMemo {
-    fn default() -> Self {
-        // Zeroed memory: an all-zero entry has length 0, which no delta's key has.
-        DeltaMemo { entries: zeroed_slice(1 << BITS) }
-    }
+    /// Entries by the top bits of the key's hash (an empty one has length 0, which no key has).
+    table: AtomicTable<BITS>,
 }
 
 impl DeltaMemo {
@@ -50,7 +46,7 @@ impl DeltaMemo {
 
     #[inline(always)]
     fn entry(&self, key: u64) -> &AtomicU64 {
-        &self.entries[(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize]
+        self.table.at(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS))
     }
 
     /// The shape code and the token kept for `delta` (the token is 0 when it was kept as no
@@ -73,7 +69,7 @@ impl DeltaMemo {
 
     /// Forgets every delta.
     pub fn clear(&self) {
-        self.entries.iter().for_each(|e| e.store(0, Relaxed));
+        self.table.clear();
     }
 }
 

@@ -15,8 +15,9 @@
 //! atomic word with the token: a reader sees a whole entry or none, without a lock, as in the
 //! pair memo ([`crate::pair_cache`]).
 
-use crate::vocab::{zeroed_slice, Rank};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use crate::atomic_table::AtomicTable;
+use crate::vocab::Rank;
+use std::sync::atomic::Ordering::Relaxed;
 
 /// log2 of the number of entries (8 bytes each: 256 KiB).
 const BITS: u32 = 15;
@@ -81,28 +82,18 @@ fn bmp_char(bytes: &[u8]) -> Option<(u16, usize)> {
 }
 
 /// The shared memo of the tokens that short deltas add after a token.
+#[derive(Default)]
 pub struct FollowMemo {
-    entries: Box<[AtomicU64]>,
-}
-
-impl Default for FollowMemo {
-    fn default() -> Self {
-        // Zeroed memory: an entry without the filled bit is empty.
-        FollowMemo { entries: zeroed_slice(1 << BITS) }
-    }
+    /// Entries by the low bits of the mixed key (an empty one lacks the filled bit).
+    table: AtomicTable<BITS>,
 }
 
 impl FollowMemo {
-    #[inline(always)]
-    fn entry(&self, mixed: u64) -> &AtomicU64 {
-        &self.entries[(mixed & ((1 << BITS) - 1)) as usize]
-    }
-
     /// The token that the delta of `key` adds after its last token, if kept.
     #[inline]
     pub fn get(&self, key: FollowKey) -> Option<Rank> {
         let mixed = key.mixed();
-        let seen = self.entry(mixed).load(Relaxed);
+        let seen = self.table.at(mixed).load(Relaxed);
         (seen & FILLED != 0 && seen >> RANK_BITS & (KEY_MASK >> BITS) == mixed >> BITS)
             .then_some((seen & u64::from(RANK_LIMIT - 1)) as Rank)
     }
@@ -113,13 +104,13 @@ impl FollowMemo {
     pub fn put(&self, key: FollowKey, token: Rank) {
         if token < RANK_LIMIT {
             let mixed = key.mixed();
-            self.entry(mixed).store(FILLED | (mixed >> BITS) << RANK_BITS | u64::from(token), Relaxed);
+            self.table.at(mixed).store(FILLED | (mixed >> BITS) << RANK_BITS | u64::from(token), Relaxed);
         }
     }
 
     /// Forgets every entry.
     pub fn clear(&self) {
-        self.entries.iter().for_each(|e| e.store(0, Relaxed));
+        self.table.clear();
     }
 }
 

@@ -1,5 +1,6 @@
 //! streamtok: exact tiktoken-compatible token counts over streamed text.
 
+pub mod atomic_table;
 pub mod backtrack;
 pub mod bpe;
 pub mod delta_memo;

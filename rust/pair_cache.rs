@@ -12,7 +12,8 @@
 //! that holds its own key, so a reader sees a whole entry or none, and a lost race only loses an
 //! entry.
 
-use crate::vocab::{zeroed_slice, Rank};
+use crate::atomic_table::AtomicTable;
+use crate::vocab::Rank;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// log2 of the number of entries (8 bytes each: 2 MiB). With 2^16 a Chinese stream, counted
@@ -40,15 +41,10 @@ pub enum Join {
 }
 
 /// The shared memo of pair checks of one encoding.
+#[derive(Default)]
 pub struct PairCache {
-    entries: Box<[AtomicU64]>,
-}
-
-impl Default for PairCache {
-    fn default() -> Self {
-        // Zeroed memory: only the entries that pairs fill become resident.
-        PairCache { entries: zeroed_slice(1 << BITS) }
-    }
+    /// Entries by the top bits of the key's hash.
+    table: AtomicTable<BITS>,
 }
 
 impl PairCache {
@@ -100,7 +96,7 @@ impl PairCache {
             return None;
         }
         let key = u64::from(a) << RANK_BITS | u64::from(b);
-        Some((&self.entries[(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize], key))
+        Some((self.table.at(key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)), key))
     }
 
     /// Whether the tokens `a` then `b` stay apart; `check` answers as for [`PairCache::join`].
@@ -111,7 +107,7 @@ impl PairCache {
 
     /// Forgets every answer.
     pub fn clear(&self) {
-        self.entries.iter().for_each(|e| e.store(0, Relaxed));
+        self.table.clear();
     }
 }
 
