@@ -662,6 +662,20 @@ def test_push_returns_plain_ints_on_both_sides_of_the_kept_ones() -> None:
     assert seen == sorted(seen) and all(type(n) is int and n == int(str(n)) for n in seen)
 
 
+def test_push_hands_out_each_count_of_a_block_as_one_kept_int() -> None:
+    # The kept ints of counts are made a block of 256 at a time, at the first count of a block
+    # that a push returns: one token a push, every count from 1 to past the third block comes out
+    # right, and a second stream gets the very same objects.
+    text = "".join(f"word{i} " for i in range(400))
+    deltas = token_text_deltas("o200k_base", text)
+    first, second = st("o200k_base").stream(), st("o200k_base").stream()
+    for n, delta in enumerate(deltas, 1):
+        got = first.push(delta)
+        assert type(got) is int and got == n == first.count
+        assert second.push(delta) is got
+    assert len(deltas) > 3 * 256
+
+
 @pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
 @pytest.mark.parametrize("unit", ["\u00e9", "\u00ff", "\u4e2d", "\uffff", "\U0001f600", "\U0010ffff"])
 def test_fresh_non_ascii_deltas_of_every_storage_width(name: str, unit: str) -> None:
