@@ -18,11 +18,10 @@
 //! reference count). Made one by one, at the push that first reached it or earlier as an id in
 //! some list, each count's int lay wherever the allocator had 32 bytes free: the 16,127 ints
 //! above 256 of one stream of `python_difflib.py.txt` sat on 281 pages, 11,191 of them more
-//! than a page from the one before. With the stream the only thing running that cost little;
-//! with other work between streams (a tiktoken encode, as the benchmark's alternating rounds
-//! do) nearly every push missed the CPU caches on its count: the reference count update took
-//! 57% of `push`'s samples, against 33% with nothing in between (perf, o200k_base). Made in one
-//! loop, a block's ints lie in order on five or six pages.
+//! than a page from the one before. With other work between streams (a tiktoken encode, as the
+//! benchmark's alternating rounds do) the pushes waited on those lines: the reference count
+//! update took 57% of `push`'s samples, against 33% with nothing in between (perf, o200k_base).
+//! Made in one loop, a block's ints lie in order on two or three pages.
 
 use pyo3::ffi;
 use std::ptr::null_mut;
@@ -35,9 +34,10 @@ const KEPT_COUNTS: usize = 1 << 14;
 /// Counts whose ints are made together (8 KiB of ints).
 const COUNT_BLOCK: usize = 256;
 
-/// The kept ints of ids and of counts; null where none was made yet. An entry, once set, holds a
-/// reference of its own and never changes, so a load sees a valid int or null on every thread.
+/// The kept ints of ids; null where none was made yet. An entry, once set, holds a reference of
+/// its own and never changes, so a load sees a valid int or null on every thread.
 static IDS: [AtomicPtr<ffi::PyObject>; KEPT] = [const { AtomicPtr::new(null_mut()) }; KEPT];
+/// The kept ints of counts, as [`IDS`] keeps those of ids.
 static COUNTS: [AtomicPtr<ffi::PyObject>; KEPT_COUNTS] = [const { AtomicPtr::new(null_mut()) }; KEPT_COUNTS];
 
 /// A new reference to the int that `slot` keeps, or null when it keeps none yet.
@@ -80,24 +80,39 @@ pub unsafe fn count_to_int(n: usize) -> *mut ffi::PyObject {
         // SAFETY: attached (the caller's contract).
         return unsafe { ffi::PyLong_FromSize_t(n) };
     };
-    // SAFETY: attached (the caller's contract), here and below.
-    let int = unsafe { kept(slot) };
-    if !int.is_null() {
-        return int;
+    // SAFETY: attached (the caller's contract).
+    unsafe {
+        let int = kept(slot);
+        if int.is_null() {
+            make_block(n)
+        } else {
+            int
+        }
     }
-    // The block's other ints first, in one loop, then `n`'s.
+}
+
+/// Makes the ints of the block of counts that holds `n` (below [`KEPT_COUNTS`]) that are not
+/// kept yet, in one loop, and returns a new reference to `n`'s (null with an exception set when
+/// CPython could not make one).
+///
+/// # Safety
+/// The thread is attached to the interpreter.
+#[cold]
+#[inline(never)]
+unsafe fn make_block(n: usize) -> *mut ffi::PyObject {
     let block = n - n % COUNT_BLOCK;
-    for (m, other) in COUNTS[block..block + COUNT_BLOCK].iter().enumerate() {
+    for (m, slot) in COUNTS[block..block + COUNT_BLOCK].iter().enumerate() {
         let m = block + m;
-        if m != n && other.load(Ordering::Acquire).is_null() {
-            let made = unsafe { make(other, m) };
+        if m != n && slot.load(Ordering::Acquire).is_null() {
+            // SAFETY: attached (the caller's contract), here and below.
+            let made = unsafe { make(slot, m) };
             if made.is_null() {
                 return made;
             }
             unsafe { ffi::Py_DECREF(made) };
         }
     }
-    unsafe { make(slot, n) }
+    unsafe { make(&COUNTS[n], n) }
 }
 
 /// A new reference to a Python int equal to the token id `id` (null with an exception set when
