@@ -102,17 +102,17 @@ pub unsafe fn count_to_int(n: usize) -> *mut ffi::PyObject {
 unsafe fn make_block(n: usize) -> *mut ffi::PyObject {
     let block = n - n % COUNT_BLOCK;
     for (m, slot) in COUNTS[block..block + COUNT_BLOCK].iter().enumerate() {
-        let m = block + m;
-        if m != n && slot.load(Ordering::Acquire).is_null() {
+        if slot.load(Ordering::Acquire).is_null() {
             // SAFETY: attached (the caller's contract), here and below.
-            let made = unsafe { make(slot, m) };
+            let made = unsafe { make(slot, block + m) };
             if made.is_null() {
                 return made;
             }
             unsafe { ffi::Py_DECREF(made) };
         }
     }
-    unsafe { make(&COUNTS[n], n) }
+    // Every slot of the block keeps its int now.
+    unsafe { kept(&COUNTS[n]) }
 }
 
 /// A new reference to a Python int equal to the token id `id` (null with an exception set when
