@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 #[path = "rust/error.rs"]
 mod error;
 #[allow(dead_code)]
-#[path = "rust/tiktoken_format.rs"]
+#[path = "rust/vocab/tiktoken_format.rs"]
 mod tiktoken_format;
 
 /// The embedded vocabularies and the sha256 that tiktoken checks for each.
@@ -20,7 +20,7 @@ const VOCABS: [(&str, &str); 4] = [
     ("o200k_base", "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"),
 ];
 
-// Class bits; they must agree with rust/unicode.rs.
+// Class bits; they must agree with rust/text/unicode.rs.
 const LETTER: u8 = 1;
 const NUMBER: u8 = 2;
 const SPACE: u8 = 4;
@@ -31,7 +31,7 @@ const MARK: u8 = 32;
 fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=rust/tiktoken_format.rs");
+    println!("cargo:rerun-if-changed=rust/vocab/tiktoken_format.rs");
     println!("cargo:rerun-if-changed=rust/error.rs");
     for (name, sha) in VOCABS {
         let source = Path::new("vocab").join(format!("{name}.tiktoken.gz"));

@@ -1,28 +1,19 @@
 //! streamtok: exact tiktoken-compatible token counts over streamed text.
+//!
+//! The pipeline, one folder a layer (ARCHITECTURE.md walks through it): `vocab` (rank tables) and
+//! `text` (Unicode classes, UTF-8 carry) at the bottom; `pretok` splits text into pieces; `cache`
+//! keeps what calls and streams learn; `bpe` merges a piece into tokens; `encoding` is the
+//! one-shot API; `stream` the incremental one; `py` the Python bindings.
 
-pub mod atomic_table;
-pub mod backtrack;
 pub mod bpe;
-pub mod delta_memo;
+pub mod cache;
 pub mod encoding;
 pub mod error;
-pub mod follow_memo;
-pub mod long_pieces;
-pub mod open_piece;
-pub mod pair_cache;
-pub mod parallel;
-pub mod piece_cache;
 pub mod pretok;
-pub mod rank_cache;
-pub mod scratch;
-pub mod special;
 pub mod stream;
-pub mod tiktoken_format;
-pub mod token_starts;
-pub mod unicode;
-pub mod utf8;
+pub(crate) mod text;
 pub mod vocab;
-pub mod window_memo;
+pub(crate) mod zeroed;
 
 #[cfg(feature = "python")]
 mod py;
@@ -47,8 +38,9 @@ pub(crate) fn corpus() -> Vec<(std::path::PathBuf, Vec<u8>)> {
     files.into_iter().map(|f| (f.clone(), std::fs::read(f).unwrap())).collect()
 }
 
-pub use encoding::Encoding;
+pub use encoding::{Encoding, Spec};
 pub use error::{Error, Result};
+pub use pretok::special::SpecialMatcher;
 pub use pretok::Family;
 pub use stream::Stream;
-pub use vocab::Rank;
+pub use vocab::{Rank, Vocab};

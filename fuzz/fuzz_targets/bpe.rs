@@ -6,9 +6,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use streamtok::bpe;
-use streamtok::rank_cache::{rank_slots, RankCache};
-use streamtok::vocab::{Spec, Vocab};
+use streamtok::bpe::{self, Help, LazyStarts, PairMemo};
+use streamtok::cache::rank_cache::{rank_slots, RankCache};
+use streamtok::{Spec, Vocab};
 use streamtok::{Encoding, Family, Rank};
 
 #[path = "reference.rs"]
@@ -59,25 +59,28 @@ fuzz_target!(|data: &[u8]| {
     bpe::encode_piece(&vocab, &piece, &mut got);
     assert_eq!(got, expected, "encode_piece of {piece:?}");
     assert_eq!(bpe::count_piece(&vocab, &piece), expected.len(), "count_piece of {piece:?}");
-    // The same piece inside a longer text: the merges may load bytes past its end, never use them.
+    // The same piece inside a longer text, with the index and the memo an encoding gives the
+    // merge of long pieces: the merges may load bytes past its end, never use them.
+    let (starts, pairs) = (LazyStarts::default(), PairMemo::new(true));
+    let help = Help { starts: Some(&starts), pairs: Some(&pairs) };
     let pad = usize::from(config >> 4);
     let text: Vec<u8> = [&piece[..pad.min(piece.len())], &piece, &piece[..]].concat();
     let (start, end) = (pad.min(piece.len()), pad.min(piece.len()) + piece.len());
     let mut inside = Vec::new();
-    bpe::encode_piece_at(&vocab, &text, start, end, &mut inside);
+    bpe::encode_piece_at(&vocab, help, &text, start, end, &mut inside);
     assert_eq!(inside, expected, "encode_piece_at of {piece:?} in {text:?}");
-    assert_eq!(bpe::count_piece_at(&vocab, &text, start, end), expected.len());
+    assert_eq!(bpe::count_piece_at(&vocab, help, &text, start, end), expected.len());
     let mut spans = Vec::new();
-    bpe::encode_spans(&vocab, &text, start, end, &mut spans);
+    bpe::encode_spans(&vocab, help, &text, start, end, &mut spans);
     assert_eq!(spans.iter().map(|s| s.1).collect::<Vec<_>>(), expected, "encode_spans of {piece:?}");
     assert_eq!(spans.last().map(|s| s.0 as usize), Some(end));
     if vocab.rank(&piece).is_none() {
         let mut slots = rank_slots();
         let mut cache = RankCache::new(&vocab, &mut slots);
         let mut cached = Vec::new();
-        bpe::encode_merged(&mut cache, &text, start, end, &mut cached);
+        bpe::encode_merged(&mut cache, help, &text, start, end, &mut cached);
         assert_eq!(cached, expected, "encode_merged through the rank cache of {piece:?}");
-        assert_eq!(bpe::count_merged(&mut cache, &text, start, end), expected.len());
+        assert_eq!(bpe::count_merged(&mut cache, help, &text, start, end), expected.len());
     }
     let decoded: Vec<u8> = got.iter().flat_map(|&r| vocab.bytes_of(r).expect("a token").to_vec()).collect();
     assert_eq!(decoded, piece);

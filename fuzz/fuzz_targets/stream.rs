@@ -12,7 +12,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
-use streamtok::special::SpecialMatcher;
+use streamtok::SpecialMatcher;
 use streamtok::stream::Stream;
 use streamtok::{Encoding, Rank};
 

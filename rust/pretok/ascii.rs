@@ -11,7 +11,7 @@
 //! the word scanner's.
 
 use super::FAST_END;
-use crate::unicode::{ASCII, CR_LF, LETTER, NUMBER, SPACE};
+use crate::text::unicode::{ASCII, CR_LF, LETTER, NUMBER, SPACE};
 
 /// End of the piece at the start of `b` when it is made of ASCII and is no word; None when the
 /// full scanner must decide. `slash`: whether `/` may follow a run of punctuation (o200k).

@@ -5,7 +5,7 @@ use super::{
     any, ascii, is_cr_lf, whitespace, NeedMore, Text, FAST_END, SITE_LETTERS, SITE_OTHER, SITE_OTHER_NEWLINES,
     SITE_SPACE_LETTERS,
 };
-use crate::unicode::{folded_letter, CR_LF, LETTER, NUMBER, SPACE};
+use crate::text::unicode::{folded_letter, CR_LF, LETTER, NUMBER, SPACE};
 
 /// Neither letter, number nor whitespace, from class bits.
 #[inline]

@@ -2,7 +2,7 @@
 //! `'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s`
 
 use super::{whitespace, NeedMore, Text, FAST_END, SITE_RUN};
-use crate::unicode::{LETTER, NUMBER, SPACE};
+use crate::text::unicode::{LETTER, NUMBER, SPACE};
 
 /// Letter, number, whitespace or (0) anything else: the classes whose runs form pieces.
 #[inline]

@@ -10,9 +10,12 @@ mod ascii;
 mod cl100k;
 mod gpt2;
 mod o200k;
+pub mod special;
 
 use crate::error::{Error, Result};
-use crate::unicode::{decode_at, decode_at_wide, Ch, ASCII, CR_LF, LETTER, LOWERISH, MARK, NUMBER, SPACE, UPPERISH};
+use crate::text::unicode::{
+    decode_at, decode_at_wide, Ch, ASCII, CR_LF, LETTER, LOWERISH, MARK, NUMBER, SPACE, UPPERISH,
+};
 use std::cell::Cell;
 
 /// The pattern families of tiktoken's encodings.
@@ -574,7 +577,7 @@ pub(crate) fn whitespace(t: &Text, newline_ends: bool, end_first: bool) -> std::
     let (mut i, [mut last, mut after_newline]) = t.resumed(SITE_WHITESPACE, 0).unwrap_or((0, [0, 0]));
     let at_end = loop {
         match t.peek(i) {
-            Ok(Some(c)) if c.is(crate::unicode::SPACE) => {
+            Ok(Some(c)) if c.is(crate::text::unicode::SPACE) => {
                 last = i as u32;
                 i += c.len;
                 if is_cr_lf(c) {

@@ -16,7 +16,7 @@ use super::{
     any, ascii, is_cr_lf, whitespace, NeedMore, Text, FAST_END, SITE_LOWER_RUN, SITE_LOWER_WORD, SITE_OTHER,
     SITE_OTHER_NEWLINES, SITE_UPPER_LOWER_RUN,
 };
-use crate::unicode::{folded_letter, Ch, CR_LF, LETTER, LOWERISH, NUMBER, SLASH, SPACE, UPPERISH};
+use crate::text::unicode::{folded_letter, Ch, CR_LF, LETTER, LOWERISH, NUMBER, SLASH, SPACE, UPPERISH};
 
 /// `[^\r\n\p{L}\p{N}]`, the optional character in front of a word.
 #[inline]

@@ -3,9 +3,10 @@
 use super::ids::list_of;
 use super::text::{text_of, type_error, DETACH_BYTES};
 use crate::encoding::Encoding;
+use crate::encoding::Spec;
+use crate::pretok::special::SpecialMatcher;
 use crate::pretok::Family;
-use crate::special::SpecialMatcher;
-use crate::vocab::{Rank, Spec};
+use crate::vocab::Rank;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
@@ -50,7 +51,9 @@ impl PyEncoding {
         num_threads: usize,
         f: impl Fn(&str) -> T + Sync,
     ) -> PyResult<Vec<T>> {
-        with_texts(texts, |strs| Ok(py.detach(|| crate::parallel::parallel_map(strs, num_threads, &|t: &&str| f(t)))))
+        with_texts(texts, |strs| {
+            Ok(py.detach(|| crate::encoding::parallel::parallel_map(strs, num_threads, &|t: &&str| f(t))))
+        })
     }
 
     /// The lists of ids `f` gives every text, encoded on up to `num_threads` threads without the
@@ -74,7 +77,7 @@ impl PyEncoding {
     ) -> PyResult<Bound<'py, PyList>> {
         let mut lists: Vec<Option<Bound<'py, PyList>>> = strs.iter().map(|_| None).collect();
         let encode = |t: &&str| f(t);
-        crate::parallel::parallel_chunks(strs, num_threads, &encode, |mut chunks| -> PyResult<()> {
+        crate::encoding::parallel::parallel_chunks(strs, num_threads, &encode, |mut chunks| -> PyResult<()> {
             loop {
                 // A chunk another thread finished is made into lists at once; else this thread
                 // encodes one itself, or waits for the others, without the GIL.
@@ -247,7 +250,7 @@ impl PyEncoding {
         with_texts(texts, |strs| {
             if let Some(forbidden) = forbidden {
                 let find = |t: &&str| forbidden.find(t.as_bytes(), 0).map(|(start, end, _)| (start, end));
-                let found = py.detach(|| crate::parallel::parallel_map(strs, num_threads, &find));
+                let found = py.detach(|| crate::encoding::parallel::parallel_map(strs, num_threads, &find));
                 if let Some((text, (start, end))) = strs.iter().zip(found).find_map(|(t, f)| Some((t, f?))) {
                     let raise = py.import("streamtok._encoding")?.getattr("_raise_disallowed")?;
                     return Err(match raise.call1((&text[start..end],)) {

@@ -35,6 +35,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stream::PyStreamEncoder>()?;
     fast_push::install(m.py())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("ENCODING_NAMES", crate::vocab::BUILTIN_NAMES.to_vec())?;
+    m.add("ENCODING_NAMES", crate::encoding::BUILTIN_NAMES.to_vec())?;
     Ok(())
 }

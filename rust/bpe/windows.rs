@@ -1,7 +1,7 @@
 //! The merges of the windows of one long piece, kept for the windows that come again.
 //!
-//! A long piece that the search of [`crate::backtrack`] finds costly goes a window at a time
-//! (see `merge_long` in [`crate::bpe`]): the last token before the window and the next few
+//! A long piece that the search of [`super::backtrack`] finds costly goes a window at a time
+//! (see [`super::long`]): the last token before the window and the next few
 //! bytes, merged together. Long pieces are mostly runs of a pattern (a rule line, an
 //! indentation, a repeated syllable), whose windows come back as often as the pattern's phase
 //! does; their merges are a function of their bytes alone, so a window seen before costs a

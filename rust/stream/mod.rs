@@ -6,15 +6,17 @@
 //! rest as if the input ended there. Work per push is proportional to the delta plus the open
 //! tail, which for ordinary text is a word or two; the committed text is never kept.
 
+mod open_piece;
+
 use crate::bpe;
 use crate::encoding::Encoding;
 use crate::error::{Error, Result};
-use crate::open_piece::OpenPiece;
+use crate::pretok::special::SpecialMatcher;
 use crate::pretok::{Family, Resume, FAST_END};
-use crate::special::SpecialMatcher;
-use crate::unicode::{decode_at_wide, LOWERISH, UPPERISH};
-use crate::utf8::Utf8Carry;
+use crate::text::unicode::{decode_at_wide, LOWERISH, UPPERISH};
+use crate::text::utf8::Utf8Carry;
 use crate::vocab::Rank;
+use open_piece::OpenPiece;
 use std::sync::Arc;
 
 /// The state of a [`Stream`] apart from its encoding, as [`Stream::snapshot`] takes it.
@@ -250,7 +252,7 @@ impl Stream {
         self.tail.push_str(delta);
         self.resume = Resume::default();
         // A short delta seen before: its shape and its token from the memo.
-        let memo = self.enc.deltas();
+        let memo = self.enc.caches().deltas();
         if let Some((code, rank)) = memo.get(d) {
             self.shape = Shape::ALL[usize::from(code).min(Shape::ALL.len() - 1)];
             if self.shape == Shape::Other {
@@ -566,12 +568,12 @@ impl Stream {
                 let known = self.open.iter().find(|o| !o.is_empty() && o.start() == pos && o.len() == n);
                 match (out.as_deref_mut(), known) {
                     (Some(out), Some(known)) => out.extend(known.ranks()),
-                    (Some(out), None) => bpe::encode_piece_at(vocab, bytes, pos, pos + n, out),
+                    (Some(out), None) => bpe::encode_piece_at(vocab, enc.help(), bytes, pos, pos + n, out),
                     (None, _) => {}
                 }
                 self.committed += match known {
                     Some(known) => known.count(),
-                    None => bpe::count_piece_at(vocab, bytes, pos, pos + n),
+                    None => bpe::count_piece_at(vocab, enc.help(), bytes, pos, pos + n),
                 };
                 pos += n;
                 resume = Resume::default();
@@ -642,7 +644,7 @@ impl Stream {
                 };
                 self.open[slot].update(&self.enc, bytes, pos, end)
             } else {
-                bpe::count_piece_at(vocab, bytes, pos, end)
+                bpe::count_piece_at(vocab, self.enc.help(), bytes, pos, end)
             };
             pos = end;
             resume = Resume::default();
@@ -671,7 +673,7 @@ impl Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::follow_memo::FollowKey;
+    use crate::cache::follow_memo::FollowKey;
 
     fn enc(name: &str) -> Arc<Encoding> {
         Encoding::builtin(name).unwrap()
@@ -681,7 +683,7 @@ mod tests {
     /// test, emptying the shared encoding's caches at the same time, takes away what a test
     /// asserts is kept.
     fn own_enc(name: &str) -> Arc<Encoding> {
-        Arc::new(Encoding::new(crate::vocab::Spec::builtin(name).unwrap()).unwrap())
+        Arc::new(Encoding::new(crate::encoding::Spec::builtin(name).unwrap()).unwrap())
     }
 
     /// Pushes `parts`, checking the stream invariants after each push against one-shot encoding.
@@ -735,8 +737,12 @@ mod tests {
             let e = own_enc(name);
             check_with(&e, &parts);
             let rank = e.vocab().rank(b" self").unwrap();
-            assert_eq!(e.deltas().get(b" self"), Some((Shape::Word as u8, rank)), "{name}");
-            assert_eq!(e.deltas().get(b"."), Some((Shape::Punct as u8, e.vocab().rank(b".").unwrap())), "{name}");
+            assert_eq!(e.caches().deltas().get(b" self"), Some((Shape::Word as u8, rank)), "{name}");
+            assert_eq!(
+                e.caches().deltas().get(b"."),
+                Some((Shape::Punct as u8, e.vocab().rank(b".").unwrap())),
+                "{name}"
+            );
             check_with(&e, &parts);
             // A delta that was kept as no shape takes the general path again.
             let mixed: Vec<&str> = parts.iter().rev().copied().collect();
@@ -766,7 +772,7 @@ mod tests {
             let (before, ids) = (e.encode_ordinary("这是"), e.encode_ordinary("这是一个"));
             assert_eq!((ids.len(), &ids[..before.len()]), (before.len() + 1, &before[..]), "{name}");
             let key = FollowKey::of(before[before.len() - 1], "一个".as_bytes()).unwrap();
-            assert_eq!(e.vocab().follows().get(key), ids.last().copied(), "{name}");
+            assert_eq!(e.caches().follows().get(key), ids.last().copied(), "{name}");
         }
     }
 

@@ -33,7 +33,7 @@ impl Entry {
     }
 }
 
-/// The table of long pieces of one call context (see [`crate::scratch`]).
+/// The table of long pieces of one call context (see [`super::scratch`]).
 #[derive(Default)]
 pub struct LongPieces {
     /// Empty until the first piece is kept.

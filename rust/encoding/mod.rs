@@ -1,17 +1,21 @@
 //! One-shot encode, count and decode, built on the same scanners as the streams.
 
-use crate::bpe;
-use crate::bpe::Ranks;
-use crate::delta_memo::DeltaMemo;
+mod caches;
+pub mod parallel;
+mod spec;
+
+pub use caches::EncodingCaches;
+pub use spec::{Spec, BUILTIN_NAMES};
+
+use crate::bpe::{self, Help, LazyStarts, PairMemo};
+use crate::cache::long_pieces::LongPieces;
+use crate::cache::pieces::{Key, PieceCaches};
+use crate::cache::rank_cache::RankCache;
+use crate::cache::scratch::Scratch;
 use crate::error::{Error, Result};
-use crate::long_pieces::LongPieces;
-use crate::pair_cache::PairCache;
-use crate::piece_cache::{Key, PieceCaches};
+use crate::pretok::special::SpecialMatcher;
 use crate::pretok::Family;
-use crate::rank_cache::RankCache;
-use crate::scratch::{Scratch, ScratchPool};
-use crate::special::SpecialMatcher;
-use crate::vocab::{Rank, Spec, Vocab, BUILTIN_NAMES};
+use crate::vocab::{Rank, Ranks, Vocab};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -23,10 +27,10 @@ pub struct Encoding {
     specials: Vec<(String, Rank)>,
     special_bytes: HashMap<Rank, Box<[u8]>>,
     all_specials: Arc<SpecialMatcher>,
-    /// Caches that one-shot calls keep warm for the next (see [`crate::scratch`]).
-    scratch: ScratchPool,
-    /// What short deltas are on their own, for every stream (made on first use).
-    deltas: OnceLock<DeltaMemo>,
+    /// Which lengths of token start where, for the merge of very long pieces (made on first use).
+    starts: LazyStarts,
+    /// What calls and streams keep for the next ones.
+    caches: EncodingCaches,
 }
 
 /// Where `piece`, a slice of `bytes`, starts in it.
@@ -73,6 +77,7 @@ fn each_piece(
 #[allow(clippy::too_many_arguments)]
 fn count_missed(
     ranks: &mut RankCache,
+    help: Help,
     pieces: &mut PieceCaches,
     ids: &mut Vec<Rank>,
     long: &mut LongPieces,
@@ -83,7 +88,7 @@ fn count_missed(
 ) -> usize {
     if !matches!(key, Key::None) {
         ids.clear();
-        bpe::encode_piece_at(&mut *ranks, bytes, start, start + len, ids);
+        bpe::encode_piece_at(&mut *ranks, help, bytes, start, start + len, ids);
         pieces.insert(bytes, key, start, len, ids);
         ids.len()
     } else if ranks.rank_at(bytes, start, start + len).is_some() {
@@ -94,13 +99,13 @@ fn count_missed(
         match long.get(hash, piece) {
             Some(found) => found.count,
             None => {
-                let n = bpe::count_merged(&mut *ranks, bytes, start, start + len);
+                let n = bpe::count_merged(&mut *ranks, help, bytes, start, start + len);
                 long.insert(hash, piece, n, None);
                 n
             }
         }
     } else {
-        bpe::count_merged(&mut *ranks, bytes, start, start + len)
+        bpe::count_merged(&mut *ranks, help, bytes, start, start + len)
     }
 }
 
@@ -127,8 +132,8 @@ impl Encoding {
             specials: spec.specials,
             special_bytes,
             all_specials,
-            scratch: ScratchPool::default(),
-            deltas: OnceLock::new(),
+            starts: LazyStarts::default(),
+            caches: EncodingCaches::default(),
         })
     }
 
@@ -192,10 +197,11 @@ impl Encoding {
 
     /// Appends the tokens of `text`, all of it ordinary text, to `out`.
     pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
-        self.scratch.with(|scratch| {
+        self.caches.scratch.with(|scratch| {
             let bytes = text.as_bytes();
             let Scratch { pieces, ranks, long, .. } = scratch;
             let mut ranks = RankCache::new(&self.vocab, ranks);
+            let help = self.help();
             each_piece(self.family, text, pieces, |pieces, start, len, key| {
                 let cached = pieces.get(bytes, key);
                 if cached.is_some_and(|c| c.extend(out) || pieces.extend_spilled(bytes, key, start, len, out)) {
@@ -203,7 +209,7 @@ impl Encoding {
                 }
                 let at = out.len();
                 if !matches!(key, Key::None) {
-                    bpe::encode_piece_at(&mut ranks, bytes, start, start + len, out);
+                    bpe::encode_piece_at(&mut ranks, help, bytes, start, start + len, out);
                     match cached {
                         None => pieces.insert(bytes, key, start, len, &out[at..]),
                         // The count is kept, the ids did not fit: they go a tier up.
@@ -213,36 +219,35 @@ impl Encoding {
                     out.push(r);
                 } else if len <= LongPieces::PIECE_MAX {
                     long.extend_ids(&bytes[start..start + len], out, |out| {
-                        bpe::encode_merged(&mut ranks, bytes, start, start + len, out)
+                        bpe::encode_merged(&mut ranks, help, bytes, start, start + len, out)
                     });
                 } else {
-                    bpe::encode_merged(&mut ranks, bytes, start, start + len, out);
+                    bpe::encode_merged(&mut ranks, help, bytes, start, start + len, out);
                 }
             })
         })
     }
 
-    /// Empties the caches that calls keep for the next ones (the piece caches of one-shot calls,
-    /// whose long pieces keep streams' long ends too, the pair checks of streams and long pieces,
-    /// what short deltas add after a token, and the streams' memo of short deltas), to measure a
-    /// cold call.
+    /// Empties the caches that calls keep for the next ones (see [`EncodingCaches`]), to
+    /// measure a cold call.
     pub fn clear_caches(&self) {
-        self.scratch.clear();
-        self.vocab().clear_pairs();
-        if let Some(deltas) = self.deltas.get() {
-            deltas.clear();
-        }
+        self.caches.clear();
     }
 
-    /// What short deltas are on their own, as streams found it (see [`crate::delta_memo`]).
-    pub fn deltas(&self) -> &DeltaMemo {
-        self.deltas.get_or_init(DeltaMemo::default)
+    /// The caches of this encoding.
+    pub fn caches(&self) -> &EncodingCaches {
+        &self.caches
     }
 
-    /// What adjacent token pairs merge into, as streams and long pieces found it (see
-    /// [`crate::pair_cache`]); shared by every encoding of the same vocabulary.
-    pub fn pairs(&self) -> &PairCache {
-        self.vocab().pairs()
+    /// What adjacent token pairs merge into, as streams and long pieces found it.
+    pub fn pairs(&self) -> &PairMemo {
+        self.caches.pairs()
+    }
+
+    /// What the merge of very long pieces uses beyond ranks (see [`Help`]).
+    #[inline]
+    pub fn help(&self) -> Help<'_> {
+        Help { starts: Some(&self.starts), pairs: Some(self.caches.pairs()) }
     }
 
     /// Appends `(end, rank)` of each token of the piece `piece[from..to]` to `out`, as
@@ -252,12 +257,14 @@ impl Encoding {
     /// pushed a byte at a time asks for the same ends of up to 256 bytes over and over.
     pub(crate) fn encode_spans_kept(&self, piece: &[u8], from: usize, to: usize, out: &mut Vec<(u32, Rank)>) {
         if to - from < KEPT_SPAN {
-            return bpe::encode_spans(&*self.vocab, piece, from, to, out);
+            return bpe::encode_spans(&*self.vocab, self.help(), piece, from, to, out);
         }
-        self.scratch.with(|scratch| {
+        self.caches.scratch.with(|scratch| {
             let Scratch { ids, long, .. } = scratch;
             ids.clear();
-            long.extend_ids(&piece[from..to], ids, |ids| bpe::encode_piece_at(&*self.vocab, piece, from, to, ids));
+            long.extend_ids(&piece[from..to], ids, |ids| {
+                bpe::encode_piece_at(&*self.vocab, self.help(), piece, from, to, ids)
+            });
             let mut end = from;
             for &r in ids.iter() {
                 end += self.vocab.bytes_of(r).map_or(0, <[u8]>::len);
@@ -268,16 +275,17 @@ impl Encoding {
 
     /// Number of tokens of `text`, all of it ordinary text.
     pub fn count(&self, text: &str) -> usize {
-        self.scratch.with(|scratch| {
+        self.caches.scratch.with(|scratch| {
             let bytes = text.as_bytes();
             let Scratch { pieces, ranks, ids, long } = scratch;
             let mut ranks = RankCache::new(&self.vocab, ranks);
+            let help = self.help();
             let mut total = 0;
             // The hit stays small enough to inline into the scanner's loop; the rest is a call.
             each_piece(self.family, text, pieces, |pieces, start, len, key| {
                 total += match pieces.get(bytes, key) {
                     Some(c) => c.count(),
-                    None => count_missed(&mut ranks, pieces, ids, long, bytes, start, len, key),
+                    None => count_missed(&mut ranks, help, pieces, ids, long, bytes, start, len, key),
                 };
             });
             total

@@ -17,17 +17,16 @@
 //! API end where tokens end. Otherwise the tokens up to a boundary a few tokens back are kept, the
 //! rest is encoded again, and the pair across the boundary is checked; if the check fails, the
 //! boundary moves further back (in the end to the start of the piece, which needs no check). The
-//! pair checks of an encoding are remembered ([`PairCache`](crate::pair_cache::PairCache)): a
+//! pair checks of an encoding are remembered ([`PairMemo`](crate::bpe::PairMemo)): a
 //! stream asks the same ones again and again. So are the tokens of long ends encoded again
 //! ([`Encoding::encode_spans_kept`]): a run of spaces that grows a byte at a time encodes the
 //! same ends of up to 256 bytes over and over. And so is the usual case itself for deltas of a
 //! character or two (a word of Chinese going on): the token such a delta adds after a token
-//! ([`FollowMemo`](crate::follow_memo::FollowMemo)).
+//! ([`FollowMemo`](crate::cache::follow_memo::FollowMemo)).
 
-use crate::bpe;
+use crate::bpe::{self, Join};
+use crate::cache::follow_memo::FollowKey;
 use crate::encoding::Encoding;
-use crate::follow_memo::FollowKey;
-use crate::pair_cache::Join;
 use crate::vocab::Rank;
 
 /// The encoding of one growing piece of a stream's tail.
@@ -120,13 +119,13 @@ impl OpenPiece {
         // A delta of a character or two after a token, which a stream pushed before: the token
         // it adds, from the memo (its facts are the two below).
         let follow = self.tokens.last().and_then(|&(_, last)| FollowKey::of(last, &piece[old..n]));
-        if let Some(token) = follow.and_then(|key| vocab.follows().get(key)) {
+        if let Some(token) = follow.and_then(|key| enc.caches().follows().get(key)) {
             self.tokens.push((n as u32, token));
             return k + 1;
         }
         // Deltas most often end where tokens end: then the added bytes encode on their own and
         // their first token stays apart from the last one before them (Pairs, above).
-        bpe::encode_spans(vocab, piece, old, n, &mut self.tokens);
+        bpe::encode_spans(vocab, enc.help(), piece, old, n, &mut self.tokens);
         if k == 0 {
             return self.tokens.len();
         }
@@ -139,13 +138,13 @@ impl OpenPiece {
             let before = if last >= 2 { self.tokens[last - 2].0 as usize } else { 0 };
             let (mid, end_of) = (self.tokens[last - 1].0 as usize, self.tokens[last].0 as usize);
             let join = pairs.join(self.tokens[last - 1].1, self.tokens[last].1, || {
-                bpe::join_at(vocab, tail, start + before, start + mid, start + end_of)
+                bpe::join::join_at(vocab, tail, start + before, start + mid, start + end_of)
             });
             match join {
                 Join::Apart => {
                     // The delta is one token, apart from the last one: what the memo keeps.
                     if let (Some(key), true) = (follow, last == k && self.tokens.len() == k + 1) {
-                        vocab.follows().put(key, self.tokens[k].1);
+                        enc.caches().follows().put(key, self.tokens[k].1);
                     }
                     return self.tokens.len();
                 }
@@ -176,7 +175,7 @@ impl OpenPiece {
             if keep == 0
                 || self.tokens[keep] == self.scratch[0]
                 || pairs.apart(self.tokens[keep - 1].1, self.scratch[0].1, || {
-                    bpe::join_at(vocab, tail, start + before, start + from, start + first_end)
+                    bpe::join::join_at(vocab, tail, start + before, start + from, start + first_end)
                 })
             {
                 self.tokens.truncate(keep);

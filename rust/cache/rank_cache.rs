@@ -4,10 +4,10 @@
 //! ([`Vocab::filter`]) answers most of those in one load. [`RankCache`] keeps the ranks of the
 //! keys the filter lets through, tokens and not, in a table small enough for the L2 cache, where
 //! the vocabulary's own table would cost a trip to memory. It serves one call at a time (see
-//! [`crate::scratch`]), so it needs no locking, and compares whole keys: a hit is exact.
+//! [`super::scratch`]), so it needs no locking, and compares whole keys: a hit is exact.
 
-use crate::bpe::Ranks;
-use crate::vocab::{hash_packed, may_hold, pack, pack_at, zeroed, Filter, Rank, Vocab, SHORT};
+use crate::vocab::{hash_packed, may_hold, pack, pack_at, Filter, Rank, Ranks, Vocab, SHORT};
+use crate::zeroed::zeroed;
 
 /// Slots of a [`RankCache`]: 16384 of 16 bytes, 256 KiB.
 const RANK_SLOTS: usize = 16384;

@@ -4,7 +4,7 @@
 //! A sequence of tokens is the encoding of its bytes exactly when every adjacent pair of it is
 //! (the merges of the two tokens' bytes end as those two tokens): the merges inside one token
 //! never depend on bytes outside it, and a pair that stays apart on its own stays apart in any
-//! text. The same fact lets [`crate::open_piece`] extend a stream's encoding. So the encoding
+//! text. The same fact lets a stream extend the encoding of its open piece. So the encoding
 //! of a piece is the one path of tokens whose every pair stays apart, and a search finds it
 //! from left to right: at each position take the longest token that starts there, and when the
 //! pair it forms with the token before does not stay apart, the next shorter token that starts
@@ -12,19 +12,19 @@
 //! the encoding of its prefix, the only one) and the search steps back one token. A position
 //! found to be no boundary is never tried again, so the work is linear in the piece's length
 //! times the longest token's. Pairs repeat in the pieces that get this long (runs of one
-//! pattern), so their checks go through the vocabulary's pair memo ([`crate::pair_cache`]),
-//! which streams share.
+//! pattern), so their checks go through the encoding's pair memo ([`PairMemo`]), which streams
+//! share.
 //!
 //! The search pays for every token it tries and takes back, and for every pair check the memo
 //! does not have; text whose tokens are short and varied (random letters) makes it try and check
 //! several per byte, where merging small windows costs less. So it gives up when a stretch of
 //! its tokens cost more than a quarter as many such steps, and leaves the rest to the caller.
 //! It also stops where the caller asks, and goes on later from tokens that the caller found
-//! (windows whose merges it kept, see `merge_long` in [`crate::bpe`]): any sequence of tokens
+//! (windows whose merges it kept, see [`long`](super::long)): any sequence of tokens
 //! whose pairs all stay apart is the encoding of its bytes, whoever found it.
 
-use crate::pair_cache::Join;
-use crate::token_starts::{below, TokenStarts, MAX_LEN};
+use super::join::{Join, PairMemo};
+use super::token_starts::{below, TokenStarts, MAX_LEN};
 use crate::vocab::{Rank, Vocab};
 
 /// Tokens per stretch after which the search judges its cost.
@@ -75,19 +75,21 @@ impl Search {
     /// Goes on from the end of `ends` (the tokens so far, in step with its own), appending the
     /// end of each token it finds, until the piece is done, the search gives up (see the module
     /// doc; at the start if some byte of the piece is no token), or a token ends at or past
-    /// `limit`. Needs `vocab`, its `starts` and `join(start, mid, end)`: what the merges of
-    /// `piece[start..end]`, two tokens split at `mid`, end as.
+    /// `limit`. Needs `vocab`, its `starts`, the memo of pair checks if any, and
+    /// `join(start, mid, end)`: what the merges of `piece[start..end]`, two tokens split at
+    /// `mid`, end as.
+    #[allow(clippy::too_many_arguments)]
     pub fn run(
         &mut self,
         vocab: &Vocab,
         starts: &TokenStarts,
+        pairs: Option<&PairMemo>,
         piece: &[u8],
         mut join: impl FnMut(usize, usize, usize) -> Join,
         ends: &mut Vec<u32>,
         limit: usize,
     ) -> Stop {
         let n = piece.len();
-        let pairs = vocab.pairs();
         let (open, tokens) = (&mut self.open, &mut self.tokens);
         let mut pos = ends.last().map_or(0, |&e| e as usize);
         // Lengths below this one are left to try at `pos`.
@@ -112,10 +114,14 @@ impl Search {
                 }
                 let Some(token) = vocab.rank_at(piece, pos, end) else { continue };
                 let fits = last.is_none_or(|(last, last_len)| {
-                    pairs.apart(last, token, || {
+                    let mut check = || {
                         self.steps += 1;
                         join(pos - last_len as usize, pos, end)
-                    })
+                    };
+                    match pairs {
+                        Some(memo) => memo.apart(last, token, check),
+                        None => check() == Join::Apart,
+                    }
                 });
                 if fits {
                     tokens.push((token, len as u32));

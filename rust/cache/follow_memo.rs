@@ -1,23 +1,21 @@
-//! What a short delta adds after a token, remembered for every stream of a vocabulary.
+//! What a short delta adds after a token, remembered for every stream of an encoding.
 //!
 //! A stream of Chinese or Japanese mostly pushes one or two characters that go on with the word
 //! the tail ends in (about half the pushes of `zh_CN_git.txt` and `ja_coreutils.txt`). Its open
-//! piece ([`crate::open_piece`]) then looked the delta up in the vocabulary and the pair of the
+//! piece (`stream::open_piece`) then looked the delta up in the vocabulary and the pair of the
 //! last token and the delta's in the pair memo: two loads, the second waiting for the first,
 //! each from a table of megabytes. When the delta is one token `b` and the last token `a` stays
-//! apart from it, the piece's encoding is the old one and `b` (the pairs rule of
-//! [`crate::open_piece`]); both facts depend on `a` and the delta alone. Here they are one load,
+//! apart from it, the piece's encoding is the old one and `b` (the pairs rule, see
+//! ARCHITECTURE.md); both facts depend on `a` and the delta alone. Here they are one load,
 //! keyed by `a` and the delta's characters.
 //!
 //! The key holds the last token (below 2^18) and up to two characters of the Basic Multilingual
 //! Plane (16 bits each, none of them NUL): 50 bits. A bijective mix of the key picks the entry
-//! with its low bits and is kept whole above them, so an entry names its key exactly in one
-//! atomic word with the token: a reader sees a whole entry or none, without a lock, as in the
-//! pair memo ([`crate::pair_cache`]).
+//! with its low bits and is kept whole above them (the entry's tag), so an entry names its key
+//! exactly ([`AtomicTable`]).
 
-use crate::atomic_table::AtomicTable;
+use super::atomic_table::AtomicTable;
 use crate::vocab::Rank;
-use std::sync::atomic::Ordering::Relaxed;
 
 /// log2 of the number of entries (8 bytes each: 256 KiB).
 const BITS: u32 = 15;
@@ -27,8 +25,9 @@ const KEY_MASK: u64 = (1 << KEY_BITS) - 1;
 /// Tokens kept, and last tokens keyed: below 2^18 (every built-in vocabulary's).
 const RANK_BITS: u32 = 18;
 const RANK_LIMIT: Rank = 1 << RANK_BITS;
-/// Bits 0-17: the delta's token; 18-52: the mixed key above its entry's bits; 63: filled.
-const FILLED: u64 = 1 << 63;
+/// An entry: the mixed key above its index's bits (with a bit that makes the tag non-zero),
+/// then the delta's token.
+type Table = AtomicTable<BITS, RANK_BITS>;
 
 /// The key of a delta after a token (see the module doc).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,29 +81,45 @@ fn bmp_char(bytes: &[u8]) -> Option<(u16, usize)> {
 }
 
 /// The shared memo of the tokens that short deltas add after a token.
-#[derive(Default)]
 pub struct FollowMemo {
-    /// Entries by the low bits of the mixed key (an empty one lacks the filled bit).
-    table: AtomicTable<BITS>,
+    /// Entries by the low bits of the mixed key.
+    table: Table,
+    on: bool,
+}
+
+impl Default for FollowMemo {
+    fn default() -> Self {
+        Self::new(super::enabled())
+    }
 }
 
 impl FollowMemo {
+    /// An empty memo; one made off keeps nothing.
+    pub fn new(on: bool) -> Self {
+        FollowMemo { table: Table::default(), on }
+    }
+
+    /// The entry index and tag of `key`: the mixed key's low bits, and the bits above them.
+    #[inline(always)]
+    fn place(key: FollowKey) -> (u64, u64) {
+        let mixed = key.mixed();
+        (mixed, mixed >> BITS | 1 << (KEY_BITS - BITS))
+    }
+
     /// The token that the delta of `key` adds after its last token, if kept.
     #[inline]
     pub fn get(&self, key: FollowKey) -> Option<Rank> {
-        let mixed = key.mixed();
-        let seen = self.table.at(mixed).load(Relaxed);
-        (seen & FILLED != 0 && seen >> RANK_BITS & (KEY_MASK >> BITS) == mixed >> BITS)
-            .then_some((seen & u64::from(RANK_LIMIT - 1)) as Rank)
+        let (index, tag) = Self::place(key);
+        self.table.get(index, tag).filter(|_| self.on).map(|token| token as Rank)
     }
 
     /// Keeps `token` as what the delta of `key` adds after its last token: the delta is that one
     /// token, and it stays apart from the last token.
     #[inline]
     pub fn put(&self, key: FollowKey, token: Rank) {
-        if token < RANK_LIMIT {
-            let mixed = key.mixed();
-            self.table.at(mixed).store(FILLED | (mixed >> BITS) << RANK_BITS | u64::from(token), Relaxed);
+        if token < RANK_LIMIT && self.on {
+            let (index, tag) = Self::place(key);
+            self.table.put(index, tag, u64::from(token));
         }
     }
 
@@ -155,7 +170,7 @@ mod tests {
 
     #[test]
     fn a_token_comes_back_for_its_key_only() {
-        let memo = FollowMemo::default();
+        let memo = FollowMemo::new(true);
         let key = FollowKey::of(1_000, "中文".as_bytes()).unwrap();
         assert_eq!(memo.get(key), None);
         memo.put(key, 12_345);

@@ -4,9 +4,9 @@
 //! locking, and hands it back. Calls on other threads at the same time get their own, so a
 //! batch on two threads uses two; at most [`POOLED`] wait in the pool between calls.
 
-use crate::long_pieces::LongPieces;
-use crate::piece_cache::PieceCaches;
-use crate::rank_cache::{rank_slots, RankSlots};
+use super::long_pieces::LongPieces;
+use super::pieces::PieceCaches;
+use super::rank_cache::{rank_slots, RankSlots};
 use crate::vocab::Rank;
 use std::sync::Mutex;
 
@@ -14,7 +14,7 @@ use std::sync::Mutex;
 pub struct Scratch {
     /// Tokens of pieces seen before.
     pub pieces: PieceCaches,
-    /// Slots of the [`RankCache`](crate::rank_cache::RankCache) the merges look ranks up through.
+    /// Slots of the [`RankCache`](super::rank_cache::RankCache) the merges look ranks up through.
     pub ranks: Box<RankSlots>,
     /// Tokens of the piece being merged.
     pub ids: Vec<Rank>,

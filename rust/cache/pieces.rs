@@ -33,7 +33,8 @@
 //! The table is allocated zeroed (an all-zero entry is empty), so pages that no piece touches
 //! are never made resident.
 
-use crate::vocab::{hash_packed, zeroed_slice, Rank, Zeroable};
+use crate::vocab::{hash_packed, Rank};
+use crate::zeroed::{zeroed_slice, Zeroable};
 
 /// Bits per kept id: every built-in vocabulary's ranks fit.
 const ID_BITS: u32 = 24;

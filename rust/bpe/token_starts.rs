@@ -1,5 +1,5 @@
 //! Which lengths of token can start a text: the index that the merge of very long pieces
-//! (see [`crate::backtrack`]) walks instead of a trie.
+//! (see [`super::backtrack`]) walks instead of a trie.
 //!
 //! For a position of a text, the search needs the tokens that start there, longest first. A
 //! trie of the vocabulary gives them exactly but costs hundreds of milliseconds to build
@@ -10,6 +10,7 @@
 //! direct table). Each candidate length is then one lookup in the vocabulary.
 
 use crate::vocab::Vocab;
+use std::sync::OnceLock;
 
 /// log2 of the slots for tokens of four bytes or more.
 const SLOT_BITS: u32 = 16;
@@ -67,6 +68,18 @@ impl TokenStarts {
     }
 }
 
+/// The index of an encoding's vocabulary, made on first use: a text with no piece long enough
+/// to need it never pays for it.
+#[derive(Default)]
+pub struct LazyStarts(OnceLock<Option<TokenStarts>>);
+
+impl LazyStarts {
+    /// The index of `vocab` (the same vocabulary every time), unless a token is too long for it.
+    pub fn get(&self, vocab: &Vocab) -> Option<&TokenStarts> {
+        self.0.get_or_init(|| TokenStarts::new(vocab)).as_ref()
+    }
+}
+
 /// The lengths in `mask` (as [`TokenStarts::lengths`] gives them) below `below`, longest first.
 #[inline]
 pub fn below(mask: u128, below: usize) -> u128 {
@@ -84,8 +97,8 @@ mod tests {
     /// Every token of a real vocabulary starting a text is among the lengths the index gives.
     #[test]
     fn every_token_of_o200k_base_is_a_candidate() {
-        let spec = crate::vocab::Spec::builtin("o200k_base").unwrap();
-        let v = &*spec.vocab;
+        let spec = crate::vocab::builtin("o200k_base").unwrap();
+        let v = &*spec;
         let starts = TokenStarts::new(v).unwrap();
         let mut candidates = 0u64;
         for r in 0..v.rank_end() {
