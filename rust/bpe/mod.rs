@@ -21,7 +21,7 @@ pub use join::{Join, PairMemo};
 use merge::{merge_large, merge_small};
 pub use token_starts::{LazyStarts, TokenStarts};
 
-use crate::vocab::{Rank, Ranks};
+use crate::vocab::{Rank, Ranks, Vocab};
 
 /// Longest piece merged by rescanning; longer ones use the heap. Starts must fit in 7 bits.
 const SMALL: usize = 64;
@@ -144,6 +144,24 @@ fn merge<R: Ranks>(vocab: &mut R, help: Help, piece: Span, n: usize, emit: impl 
     } else {
         long::merge_long(vocab, help, piece, n, emit)
     }
+}
+
+/// The tokens of `vocab` that the merges of their own bytes do not end as: tiktoken makes such a
+/// token only of a piece that is exactly its bytes (its whole-piece lookup), never inside a
+/// longer piece (by locality, see [`join`]). Streams that extend an encoding by merges check
+/// for them (ARCHITECTURE.md, "Tokens the merges cannot reach"). Sorted.
+pub fn unreachable_tokens(vocab: &Vocab) -> Vec<Rank> {
+    let mut out = Vec::new();
+    let mut parts = Vec::new();
+    for r in 0..vocab.rank_end() {
+        let Some(token) = vocab.bytes_of(r).filter(|t| t.len() > 1) else { continue };
+        parts.clear();
+        encode_merged(vocab, Help::NONE, token, 0, token.len(), &mut parts);
+        if parts[..] != [r] {
+            out.push(r);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -364,5 +382,18 @@ mod tests {
             encode_piece(&v, s.as_bytes(), &mut out);
             assert_eq!(count_piece(&v, s.as_bytes()), if s.is_empty() { 0 } else { out.len() });
         }
+    }
+
+    /// The built-in vocabularies have none (so their encodings skip the check at load), a made-up
+    /// one has the tokens its merges cannot build.
+    #[test]
+    fn unreachable_tokens_are_found_and_the_built_in_vocabularies_have_none() {
+        for file in ["r50k_base", "p50k_base", "cl100k_base", "o200k_base"] {
+            assert_eq!(unreachable_tokens(&crate::vocab::builtin(file).unwrap()), [], "{file}");
+        }
+        // "hello" with no merge to build it; "ab" from "a", "b"; "abc" from "ab", "c" even
+        // ranked below "ab"; "xyz" with neither "xy" nor "yz".
+        let v = vocab(&["hello", "abc", "ab", "xyz"]);
+        assert_eq!(unreachable_tokens(&v), [256, 259]);
     }
 }

@@ -33,12 +33,18 @@ pub struct WindowMemo {
     /// Empty until the first window comes.
     slots: Vec<Entry>,
     size: usize,
+    /// Off ([`crate::cache::enabled`]), every window is merged.
+    on: bool,
 }
 
 impl WindowMemo {
     /// A memo for a piece of `n` bytes (more slots for longer pieces, up to 1024: about 80 KiB).
     pub fn new(n: usize) -> WindowMemo {
-        WindowMemo { slots: Vec::new(), size: (n / 256).clamp(16, 1024).next_power_of_two() }
+        WindowMemo {
+            slots: Vec::new(),
+            size: (n / 256).clamp(16, 1024).next_power_of_two(),
+            on: crate::cache::enabled(),
+        }
     }
 
     /// The part ends (from `start`) of the window `piece[start..end]`, made by `merge` when the
@@ -53,7 +59,7 @@ impl WindowMemo {
     ) -> bool {
         let window = &piece[start..end];
         let len = window.len();
-        if len > WINDOW_MAX || len == 0 {
+        if len > WINDOW_MAX || len == 0 || !self.on {
             merge(out);
             return false;
         }

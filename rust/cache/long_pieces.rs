@@ -34,11 +34,18 @@ impl Entry {
 }
 
 /// The table of long pieces of one call context (see [`super::scratch`]).
-#[derive(Default)]
 pub struct LongPieces {
     /// Empty until the first piece is kept.
     slots: Vec<Option<Entry>>,
     held: usize,
+    /// Off ([`crate::cache::enabled`]), nothing is kept.
+    on: bool,
+}
+
+impl Default for LongPieces {
+    fn default() -> Self {
+        LongPieces { slots: Vec::new(), held: 0, on: super::enabled() }
+    }
 }
 
 /// What the table knows of one piece.
@@ -74,7 +81,7 @@ impl LongPieces {
     /// Keeps `piece` (key `hash`) with its `count` tokens, and their `ids` when given, in
     /// place of the piece its slot held.
     pub fn insert(&mut self, hash: u64, piece: &[u8], count: usize, ids: Option<&[Rank]>) {
-        if piece.len() > Self::PIECE_MAX {
+        if piece.len() > Self::PIECE_MAX || !self.on {
             return;
         }
         if self.slots.is_empty() {

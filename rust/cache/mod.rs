@@ -15,10 +15,20 @@ pub mod pieces;
 pub mod rank_cache;
 pub mod scratch;
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
 /// Whether caches are on in this process (see the module doc).
+#[inline]
 pub fn enabled() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| !std::env::var("STREAMTOK_CACHES").is_ok_and(|v| v.eq_ignore_ascii_case("off")))
+    // 0: not read yet, 1: on, 2: off. Every thread reads the same environment, so a race
+    // only reads it twice.
+    static STATE: AtomicU8 = AtomicU8::new(0);
+    match STATE.load(Relaxed) {
+        0 => {
+            let off = std::env::var("STREAMTOK_CACHES").is_ok_and(|v| v.eq_ignore_ascii_case("off"));
+            STATE.store(if off { 2 } else { 1 }, Relaxed);
+            !off
+        }
+        state => state == 1,
+    }
 }

@@ -333,19 +333,34 @@ pub enum Key {
 }
 
 /// The caches of all lengths: every piece of up to 111 bytes has a place.
-#[derive(Default)]
 pub struct PieceCaches {
     short: ShortPieces,
     short_wide: ShortWidePieces,
     longer: LongerPieces,
     long: LongPieces,
+    /// Off ([`crate::cache::enabled`]), every piece's key is [`Key::None`].
+    on: bool,
+}
+
+impl Default for PieceCaches {
+    fn default() -> Self {
+        PieceCaches {
+            short: ShortPieces::default(),
+            short_wide: ShortWidePieces::default(),
+            longer: LongerPieces::default(),
+            long: LongPieces::default(),
+            on: super::enabled(),
+        }
+    }
 }
 
 impl PieceCaches {
     /// The key of the piece `bytes[start..start + len]`.
     #[inline(always)]
     pub fn key(&self, bytes: &[u8], start: usize, len: usize) -> Key {
-        if len <= ShortPieces::KEY_MAX {
+        if !self.on {
+            Key::None
+        } else if len <= ShortPieces::KEY_MAX {
             let key = key_at::<1>(bytes, start, len);
             Key::Short(key[0], self.short.set_of(ShortPieces::hash_of(key)))
         } else if len <= LongerPieces::KEY_MAX {

@@ -23,6 +23,8 @@ pub struct RankCache<'a> {
     filter: &'a Filter,
     /// Packed key with its rank (or [`MISS`]) in the top 24 bits; 0 is an empty slot.
     slots: &'a mut RankSlots,
+    /// Off ([`crate::cache::enabled`]), every lookup goes to the vocabulary.
+    on: bool,
 }
 
 /// The slots of a [`RankCache`].
@@ -37,7 +39,7 @@ impl<'a> RankCache<'a> {
     /// A cache in front of `vocab` in `slots`, which only caches of `vocab` may have used
     /// (see [`rank_slots`]).
     pub fn new(vocab: &'a Vocab, slots: &'a mut RankSlots) -> Self {
-        RankCache { vocab, filter: vocab.filter(), slots }
+        RankCache { vocab, filter: vocab.filter(), slots, on: super::enabled() }
     }
 
     #[inline(always)]
@@ -46,6 +48,9 @@ impl<'a> RankCache<'a> {
         // Keys the filter stops are not kept: they would push out the ones that cost a probe.
         if !may_hold(self.filter, hash) {
             return None;
+        }
+        if !self.on {
+            return self.vocab.rank_packed(packed, hash);
         }
         let slot = &mut self.slots[(hash >> 40) as usize & (RANK_SLOTS - 1)];
         // An empty slot holds key 0, which no packed key (length at least 1) equals.

@@ -31,6 +31,8 @@ pub struct Encoding {
     starts: LazyStarts,
     /// What calls and streams keep for the next ones.
     caches: EncodingCaches,
+    /// The tokens the merges cannot reach, sorted (see [`bpe::unreachable_tokens`]).
+    unreachable: Box<[Rank]>,
 }
 
 /// Where `piece`, a slice of `bytes`, starts in it.
@@ -117,6 +119,12 @@ const KEPT_SPAN: usize = 64;
 impl Encoding {
     /// Makes an encoding from its parts; every single byte must be a token.
     pub fn new(spec: Spec) -> Result<Encoding> {
+        let unreachable = bpe::unreachable_tokens(&spec.vocab);
+        Self::build(spec, unreachable)
+    }
+
+    /// [`Encoding::new`] with the unreachable tokens known.
+    fn build(spec: Spec, unreachable: Vec<Rank>) -> Result<Encoding> {
         if let Some(b) = (0..=255u8).find(|&b| spec.vocab.rank(&[b]).is_none()) {
             return Err(Error::MalformedVocab { line: 0, reason: format!("byte {b:#04x} has no token") });
         }
@@ -134,6 +142,7 @@ impl Encoding {
             all_specials,
             starts: LazyStarts::default(),
             caches: EncodingCaches::default(),
+            unreachable: unreachable.into(),
         })
     }
 
@@ -145,7 +154,9 @@ impl Encoding {
         if let Some(e) = CELLS[index].get() {
             return Ok(e.clone());
         }
-        let made = Arc::new(Encoding::new(Spec::builtin(name)?)?);
+        // The built-in vocabularies have no unreachable token (a test checks it): their first
+        // use skips the search.
+        let made = Arc::new(Encoding::build(Spec::builtin(name)?, Vec::new())?);
         Ok(CELLS[index].get_or_init(|| made).clone())
     }
 
@@ -232,6 +243,22 @@ impl Encoding {
     /// measure a cold call.
     pub fn clear_caches(&self) {
         self.caches.clear();
+    }
+
+    /// The tokens that the merges of their own bytes do not end as (see
+    /// [`bpe::unreachable_tokens`]); none in the built-in encodings.
+    pub fn unreachable(&self) -> &[Rank] {
+        &self.unreachable
+    }
+
+    /// The unreachable token whose bytes are `piece`, if there is one.
+    #[inline]
+    pub(crate) fn unreachable_whole(&self, piece: &[u8]) -> Option<Rank> {
+        if self.unreachable.is_empty() {
+            return None;
+        }
+        let r = self.vocab.rank(piece)?;
+        self.unreachable.binary_search(&r).is_ok().then_some(r)
     }
 
     /// The caches of this encoding.

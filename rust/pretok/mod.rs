@@ -1084,4 +1084,106 @@ mod tests {
             }
         }
     }
+    /// Every rule the streams' fast paths rest on ([`Family::is_open_word`] and the other
+    /// `is_open_*`, `ends_*` and `open_indent` rules), checked against the scanner on every tail
+    /// of one to three characters over an alphabet of every class the patterns tell apart (both
+    /// cases, contraction letters and the characters that fold to them, digits of two scripts,
+    /// every kind of space and line break, marks, symbols): where a rule says a tail is one open
+    /// piece, the scanner finds one; where a rule says one or two characters end the tail, the
+    /// first piece of the tail, the characters and any character after them is the tail.
+    #[test]
+    fn every_rule_of_the_fast_paths_agrees_with_the_scanner_on_every_short_tail() {
+        let alphabet: Vec<String> =
+            "aAsStTlL'1 \t\n\r.,-/\"éÉǅʰ中\u{301}١½\u{a0}😀ſ\u{212a}\u{2028}".chars().map(String::from).collect();
+        let after: Vec<&str> = ["a", "A", " ", "\n", "1", "'", ".", "\u{301}", "中"].to_vec();
+        let ch = |s: &str| decode_at(s.as_bytes(), 0);
+        let first_piece = |f: Family, s: &str| f.next_piece(s.as_bytes(), true);
+        let one_open_piece = |f: Family, s: &str| f.scan_open(s.as_bytes(), &mut Resume::default()) == (s.len(), false);
+        let mut tails: Vec<String> = alphabet.clone();
+        for a in &alphabet {
+            for b in &alphabet {
+                tails.push(format!("{a}{b}"));
+                for c in &alphabet {
+                    tails.push(format!("{a}{b}{c}"));
+                }
+            }
+        }
+        for family in [Family::Gpt2, Family::Cl100k, Family::O200k] {
+            let mut held = [0usize; 6];
+            // The tail is final before `c`, whatever follows it.
+            let final_before = |tail: &str, c: &str| {
+                for c2 in &after {
+                    let text = format!("{tail}{c}{c2}");
+                    assert_eq!(first_piece(family, &text), Some(tail.len()), "{family:?} {text:?}");
+                }
+            };
+            for tail in &tails {
+                let t = tail.as_bytes();
+                if family.is_open_word(t) {
+                    held[0] += 1;
+                    assert!(one_open_piece(family, tail), "{family:?} word {tail:?}");
+                    for c in &alphabet {
+                        if ch(c).is(family.word_run()) {
+                            let longer = format!("{tail}{c}");
+                            assert!(family.is_open_word(longer.as_bytes()), "{family:?} {longer:?}");
+                            assert!(one_open_piece(family, &longer), "{family:?} word {longer:?}");
+                        } else if family.ends_word(ch(c)) {
+                            final_before(tail, c);
+                        }
+                    }
+                }
+                if family.is_open_upper(t) {
+                    held[1] += 1;
+                    assert!(one_open_piece(family, tail), "{family:?} upper {tail:?}");
+                    for c in alphabet.iter().filter(|c| family.ends_word(ch(c))) {
+                        final_before(tail, c);
+                    }
+                }
+                if family.is_open_punct(t) {
+                    held[2] += 1;
+                    assert!(one_open_piece(family, tail), "{family:?} punct {tail:?}");
+                    for c in alphabet.iter().filter(|c| family.ends_punct(t, ch(c))) {
+                        final_before(tail, c);
+                    }
+                }
+                if family.is_open_digits(t) {
+                    held[3] += 1;
+                    assert_eq!(first_piece(family, tail), Some(t.len()), "{family:?} digits {tail:?}");
+                    for c in alphabet.iter().filter(|c| family.ends_digits(t, ch(c))) {
+                        final_before(tail, c);
+                    }
+                }
+                if family.is_open_blank(t) {
+                    held[4] += 1;
+                    assert!(one_open_piece(family, tail), "{family:?} blank {tail:?}");
+                    for c in &alphabet {
+                        for c2 in &alphabet {
+                            let delta = format!("{c}{c2}");
+                            if family.ends_blank(t, delta.as_bytes()) {
+                                final_before(tail, &delta);
+                            }
+                        }
+                    }
+                }
+                if let Some(feeds) = family.open_indent(t) {
+                    held[5] += 1;
+                    let (lines, spaces) = tail.split_at(feeds);
+                    assert_eq!(family_pieces(family, tail), [lines, spaces], "{tail:?}");
+                    for c in &alphabet {
+                        for c2 in &alphabet {
+                            let delta = format!("{c}{c2}");
+                            if family.ends_indent(delta.as_bytes()) {
+                                let text = format!("{tail}{delta}");
+                                assert_eq!(family_pieces(family, &text)[..2], [lines, spaces], "{text:?}");
+                            }
+                        }
+                    }
+                }
+            }
+            // Each rule holds for many tails (o200k alone has upper-case words and indents).
+            let o200k = family == Family::O200k;
+            assert!(held[0] > 1_000 && held[2] > 300 && held[3] >= 3 && held[4] >= 6, "{family:?} {held:?}");
+            assert_eq!((held[1] > 100, held[5] > 0), (o200k, o200k), "{family:?} {held:?}");
+        }
+    }
 }

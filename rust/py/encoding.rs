@@ -1,6 +1,6 @@
 //! `streamtok._native.Encoding`: the one-shot API over [`crate::Encoding`].
 
-use super::ids::list_of;
+use super::ffi::list_of;
 use super::text::{text_of, type_error, DETACH_BYTES};
 use crate::encoding::Encoding;
 use crate::encoding::Spec;

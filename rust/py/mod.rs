@@ -1,9 +1,7 @@
 //! Python bindings (the `streamtok._native` module); everything pyo3 lives here.
 
 mod encoding;
-mod fast_push;
-mod ids;
-mod ints;
+mod ffi;
 mod stream;
 mod text;
 
@@ -28,12 +26,13 @@ impl From<Error> for PyErr {
 }
 
 /// The native core of streamtok; import `streamtok`, not this module.
-#[pymodule(gil_used = false)]
+// Not declared free of the GIL: no free-threaded CPython has run the suite (see `ffi`).
+#[pymodule(gil_used = true)]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<encoding::PyEncoding>()?;
     m.add_class::<stream::PyStreamCounter>()?;
     m.add_class::<stream::PyStreamEncoder>()?;
-    fast_push::install(m.py())?;
+    ffi::install_push(m.py())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ENCODING_NAMES", crate::encoding::BUILTIN_NAMES.to_vec())?;
     Ok(())

@@ -230,7 +230,7 @@ stream_class!(
     /// Appends a text delta (`None` and `""` change nothing) and returns the count.
     ///
     /// Replaced when the module loads by the same call without pyo3's wrapper (see
-    /// `fast_push`); kept so that the class is whole without it.
+    /// `ffi::fast_push`); kept so that the class is whole without it.
     #[pyo3(signature = (delta, /))]
     fn push(&mut self, py: Python<'_>, delta: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
         self.push_delta(py, delta)
@@ -258,6 +258,7 @@ impl PyStreamCounter {
     }
 
     /// Pushes a short text delta, with the GIL held.
+    #[cfg(feature = "fast-ffi")]
     pub(super) fn push_str(&mut self, text: &str) -> Result<usize, Error> {
         self.inner.push_str(text, None)
     }

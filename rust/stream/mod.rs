@@ -423,13 +423,16 @@ impl Stream {
                 }
             }
         }
+        // Measured before a held surrogate settles: its U+FFFD changes the tail too, and every
+        // change is followed by `advance`, so that the tail never holds a final piece (what a
+        // snapshot saves and a restore relies on).
+        let before = self.tail.len();
         if self.held.is_some() {
             // Check first: a strict error must leave the stream as it was.
             let mut probe = self.carry;
             probe.decode(data, strict, &mut String::new())?;
             self.settle_partial();
         }
-        let before = self.tail.len();
         self.carry.decode(data, strict, &mut self.tail)?;
         if self.tail.len() != before {
             self.advance(out);
@@ -512,6 +515,11 @@ impl Stream {
         stream.tail = snapshot.tail;
         stream.committed = snapshot.committed;
         stream.advance(None);
+        // A stream's tail never holds a final piece (see `push_bytes`): one that does was not
+        // saved by a stream, and the ids of its final pieces would be lost to an encoder.
+        if stream.committed != snapshot.committed {
+            return Err(Error::InvalidSnapshot("the saved tail holds text that is final already"));
+        }
         stream.finished = snapshot.finished;
         Ok(stream)
     }
@@ -944,6 +952,55 @@ mod tests {
         assert_eq!(s.push_str("c", None).unwrap(), 3 + e.count("abc"));
     }
 
+    /// Tokens that the merges of their own bytes do not make ("hello" with no merge to build it,
+    /// "abc" with neither "ab" nor "bc") come only from a piece that is exactly their bytes: a
+    /// stream that grows such a piece a byte at a time, or goes past it, counts as one-shot.
+    #[test]
+    fn tokens_the_merges_cannot_reach_count_as_one_shot() {
+        for family in [crate::Family::Gpt2, crate::Family::Cl100k, crate::Family::O200k] {
+            let mut pairs: Vec<(Vec<u8>, Rank)> = (0..=255u8).map(|b| (vec![b], Rank::from(b))).collect();
+            for (i, t) in ["hello", "abc", " world", "wor", "ld", "lo", "hel", "  ", "\n\n"].iter().enumerate() {
+                pairs.push((t.as_bytes().to_vec(), 256 + i as Rank));
+            }
+            let vocab = std::sync::Arc::new(crate::Vocab::from_pairs(pairs));
+            let spec = crate::Spec { name: "made-up".into(), family, vocab, specials: vec![] };
+            let e = Arc::new(Encoding::new(spec).unwrap());
+            assert!(!e.unreachable().is_empty());
+            for text in ["hello", "hello world", "abc abcd xabc", "hello  hello\n\nhello", "helloabc"] {
+                let bytes: Vec<String> = text.chars().map(String::from).collect();
+                let parts: Vec<&str> = bytes.iter().map(String::as_str).collect();
+                check_with(&e, &parts);
+                check_with(&e, &["hel", "lo"]);
+                check_with(&e, &[text]);
+            }
+        }
+    }
+
+    /// A byte push after a held surrogate settles it and advances: the snapshot then holds no
+    /// final piece, and the restored encoder hands out every id the original does.
+    #[test]
+    fn a_snapshot_after_a_settled_surrogate_restores_every_id() {
+        let e = enc("o200k_base");
+        let mut a = Stream::new(e.clone(), None);
+        let mut ids = Vec::new();
+        a.push_str("hello  ", Some(&mut ids)).unwrap();
+        a.push_utf16(&[0xd83d], Some(&mut ids)).unwrap();
+        a.push_bytes(b"\xc3", false, Some(&mut ids)).unwrap();
+        let mut b = Stream::restore(e.clone(), None, a.snapshot()).unwrap();
+        let mut b_ids = ids.clone();
+        a.finish(Some(&mut ids));
+        b.finish(Some(&mut b_ids));
+        let whole = e.encode_ordinary("hello  \u{fffd}\u{fffd}");
+        assert_eq!((ids, b_ids), (whole.clone(), whole));
+        // A tail with a final piece in it is no stream's: refused.
+        let saved =
+            Snapshot { carry: vec![], held: None, tail: "hello big world".into(), committed: 0, finished: false };
+        assert_eq!(
+            Stream::restore(e, None, saved).err(),
+            Some(Error::InvalidSnapshot("the saved tail holds text that is final already"))
+        );
+    }
+
     #[test]
     fn push_after_finish_is_an_error_and_changes_nothing() {
         let mut s = Stream::new(enc("o200k_base"), None);
@@ -951,5 +1008,28 @@ mod tests {
         let n = s.finish(None);
         assert_eq!(s.push_str("x", None), Err(Error::Finished));
         assert_eq!(s.count(), n);
+    }
+    /// The fast paths of a push against one-shot encoding, over every tail and delta of one or
+    /// two characters of an alphabet of the classes the rules tell apart, then one more push:
+    /// each shape a tail can take, and each way a delta can go on with it, end it or join it.
+    #[test]
+    fn every_short_tail_and_delta_counts_as_one_shot() {
+        let alphabet: Vec<String> = "aA'1 \n.,-é中\u{301}\u{a0}😀".chars().map(String::from).collect();
+        let mut parts: Vec<String> = alphabet.clone();
+        for a in &alphabet {
+            for b in &alphabet {
+                parts.push(format!("{a}{b}"));
+            }
+        }
+        for name in ["r50k_base", "cl100k_base", "o200k_base"] {
+            let e = own_enc(name);
+            for tail in &parts {
+                for delta in &parts {
+                    for last in ["x", " ", "\n"] {
+                        check_with(&e, &[tail, delta, last]);
+                    }
+                }
+            }
+        }
     }
 }

@@ -104,6 +104,23 @@ impl OpenPiece {
     /// the token a short delta adds after a token, and its long pieces the tokens of long ends
     /// encoded again ([`Encoding::encode_spans_kept`]).
     pub fn update(&mut self, enc: &Encoding, tail: &[u8], start: usize, end: usize) -> usize {
+        let n = self.update_merged(enc, tail, start, end);
+        // A piece that is a token the merges cannot reach is that token (tiktoken's whole-piece
+        // lookup); the merges of a longer piece never make it, so the next update, whose pair
+        // check across it fails, encodes again from before it.
+        match enc.unreachable_whole(&tail[start..end]) {
+            Some(token) => {
+                self.tokens.clear();
+                self.tokens.push(((end - start) as u32, token));
+                1
+            }
+            None => n,
+        }
+    }
+
+    /// [`OpenPiece::update`] by the merges alone.
+    #[inline(always)]
+    fn update_merged(&mut self, enc: &Encoding, tail: &[u8], start: usize, end: usize) -> usize {
         let (vocab, pairs) = (enc.vocab(), enc.pairs());
         let n = end - start;
         if self.start != start || self.len() > n {

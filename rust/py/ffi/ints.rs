@@ -75,8 +75,8 @@ unsafe fn make(slot: &AtomicPtr<ffi::PyObject>, n: usize) -> *mut ffi::PyObject 
 ///
 /// # Safety
 /// The thread is attached to the interpreter.
-pub unsafe fn count_to_int(n: usize) -> *mut ffi::PyObject {
-    let Some(slot) = COUNTS.get(n) else {
+pub(super) unsafe fn count_to_int(n: usize) -> *mut ffi::PyObject {
+    let Some(slot) = COUNTS.get(n).filter(|_| crate::cache::enabled()) else {
         // SAFETY: attached (the caller's contract).
         return unsafe { ffi::PyLong_FromSize_t(n) };
     };
@@ -115,14 +115,14 @@ unsafe fn make_block(n: usize) -> *mut ffi::PyObject {
     unsafe { kept(&COUNTS[n]) }
 }
 
-/// A new reference to a Python int equal to the token id `id` (null with an exception set when
-/// CPython could not make one).
+/// A new reference to a Python int equal to the token id `id`, kept when `keep` (caches on, see
+/// [`crate::cache::enabled`]); null with an exception set when CPython could not make one.
 ///
 /// # Safety
 /// The thread is attached to the interpreter.
 #[inline]
-pub unsafe fn id_to_int(id: u32) -> *mut ffi::PyObject {
-    let Some(slot) = IDS.get(id as usize) else {
+pub(super) unsafe fn id_to_int(id: u32, keep: bool) -> *mut ffi::PyObject {
+    let Some(slot) = IDS.get(id as usize).filter(|_| keep) else {
         // SAFETY: attached (the caller's contract).
         return unsafe { ffi::PyLong_FromSize_t(id as usize) };
     };

@@ -8,13 +8,14 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 /// A Python list of `ids`.
-pub(crate) fn list_of<'py>(py: Python<'py>, ids: &[Rank]) -> PyResult<Bound<'py, PyList>> {
+pub(super) fn list_of<'py>(py: Python<'py>, ids: &[Rank]) -> PyResult<Bound<'py, PyList>> {
     let len = ffi::Py_ssize_t::try_from(ids.len())?;
     // SAFETY: attached (`py`); `PyList_New` gives a new reference or null with an exception set.
     let list = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyList_New(len))? };
+    let keep = crate::cache::enabled();
     for (i, &id) in ids.iter().enumerate() {
         // SAFETY: attached.
-        let int = unsafe { id_to_int(id) };
+        let int = unsafe { id_to_int(id, keep) };
         if int.is_null() {
             // The list's items past `i` are null, which its deallocation skips.
             return Err(PyErr::fetch(py));

@@ -9,14 +9,14 @@
 //! pyo3 as every method does (so a push that released the GIL still excludes any other use of
 //! the counter), hands a short `str` straight to the stream, and catches panics as pyo3 does. It
 //! replaces pyo3's `push` on the class when the module loads; anything but a short `str` takes
-//! the same path as that method ([`super::stream::push_delta`]). The count it returns is a kept
+//! the same path as that method ([`crate::py::stream::PyStreamCounter`]'s `push_delta`). The count it returns is a kept
 //! int ([`super::ints`]).
 
 use super::ints::count_to_int;
-use super::stream::PyStreamCounter;
-use super::text::DETACH_BYTES;
 #[cfg(not(feature = "abi3"))]
-use super::text::{short_utf8, SHORT_UTF8};
+use super::str_storage::{short_utf8, SHORT_UTF8};
+use crate::py::stream::PyStreamCounter;
+use crate::py::text::DETACH_BYTES;
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::panic::PanicException;
@@ -92,7 +92,7 @@ unsafe extern "C" fn push_entry(
 }
 
 /// Replaces `push` on the `StreamCounter` class with [`push_entry`].
-pub fn install(py: Python<'_>) -> PyResult<()> {
+pub(super) fn install(py: Python<'_>) -> PyResult<()> {
     let class = py.get_type::<PyStreamCounter>();
     // The class keeps the method for the life of the process; a definition leaked once per
     // module initialisation.
