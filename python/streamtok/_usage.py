@@ -60,4 +60,5 @@ def reported_usage(reported: Any, where: str, *, responses: bool = False) -> Tok
         figures.append(value)
     cached = int_or_none(field(field(reported, names[3]), "cached_tokens"), f"{where}.{names[3]}.cached_tokens")
     reasoning = int_or_none(field(field(reported, names[4]), "reasoning_tokens"), f"{where}.{names[4]}.reasoning_tokens")
-    return TokenUsage(*figures, cached_tokens=cached, reasoning_tokens=reasoning)
+    prompt, completion, total = figures
+    return TokenUsage(prompt, completion, total, cached_tokens=cached, reasoning_tokens=reasoning)
