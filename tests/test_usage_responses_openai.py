@@ -166,13 +166,18 @@ def queue(server: ChatServer, script: Response, rng: random.Random) -> bytes:
     return body
 
 
+# ``helper``: the SDK's ``responses.stream(...)`` helper rather than ``create(..., stream=True)``.
+# The helper checks the events (an item is added before its deltas, the final output matches the
+# items) and yields its own event classes, with snapshots.
+@pytest.mark.parametrize("helper", [False, True], ids=["create", "stream_helper"])
 @roomy
 @given(script=response, rng=seeded)
-def test_track_counts_a_real_client_stream(server: ChatServer, script: Response, rng: random.Random) -> None:
+def test_track_counts_a_real_client_stream(server: ChatServer, helper: bool, script: Response, rng: random.Random) -> None:
     queue(server, script, rng)
     usage = new_usage()
     with openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0) as client:
-        with client.responses.create(**request_args(), stream=True) as stream:
+        opened = client.responses.stream(**request_args()) if helper else client.responses.create(**request_args(), stream=True)
+        with opened as stream:
             received = list(usage.track(stream))
     path, request = server.requests[-1]
     assert path == "/v1/responses" and request["stream"] is True and request["input"] == INPUT
@@ -182,46 +187,17 @@ def test_track_counts_a_real_client_stream(server: ChatServer, script: Response,
     assert assembled(received) == script_texts(script)
 
 
+@pytest.mark.parametrize("helper", [False, True], ids=["create", "stream_helper"])
 @roomy
 @given(script=response, rng=seeded)
-def test_atrack_counts_a_real_async_client_stream(server: ChatServer, script: Response, rng: random.Random) -> None:
+def test_atrack_counts_a_real_async_client_stream(server: ChatServer, helper: bool, script: Response, rng: random.Random) -> None:
     queue(server, script, rng)
     usage = new_usage()
 
     async def run() -> list[Any]:
         async with openai.AsyncOpenAI(base_url=server.base_url, api_key="x", max_retries=0) as client:
-            stream = await client.responses.create(**request_args(), stream=True)
-            async with stream:
-                return [event async for event in usage.atrack(stream)]
-
-    received = asyncio.run(run())
-    check(usage, script)
-    assert assembled(received) == script_texts(script)
-
-
-# The SDK's stream helper checks the events (an item is added before its deltas, the final
-# output matches the items); its events are its own classes, with snapshots.
-@roomy
-@given(script=response, rng=seeded)
-def test_track_counts_the_sdk_stream_helper(server: ChatServer, script: Response, rng: random.Random) -> None:
-    queue(server, script, rng)
-    usage = new_usage()
-    with openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0) as client:
-        with client.responses.stream(**request_args()) as stream:
-            received = list(usage.track(stream))
-    check(usage, script)
-    assert assembled(received) == script_texts(script)
-
-
-@roomy
-@given(script=response, rng=seeded)
-def test_atrack_counts_the_async_sdk_stream_helper(server: ChatServer, script: Response, rng: random.Random) -> None:
-    queue(server, script, rng)
-    usage = new_usage()
-
-    async def run() -> list[Any]:
-        async with openai.AsyncOpenAI(base_url=server.base_url, api_key="x", max_retries=0) as client:
-            async with client.responses.stream(**request_args()) as stream:
+            opened: Any = client.responses.stream(**request_args()) if helper else await client.responses.create(**request_args(), stream=True)
+            async with opened as stream:
                 return [event async for event in usage.atrack(stream)]
 
     received = asyncio.run(run())
