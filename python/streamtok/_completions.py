@@ -112,9 +112,6 @@ class ChoiceUsage:
 Change = tuple[int, str, int, str]
 
 
-def is_chunk(obj: Any) -> bool:
-    """Whether ``obj`` has the fields of a chunk (``choices`` or ``usage``)."""
-    return field(obj, "choices") is not None or field(obj, "usage") is not None
 
 
 def chunk_changes(chunk: Any) -> tuple[list[Change], TokenUsage | None]:
@@ -135,10 +132,13 @@ def chunk_changes(chunk: Any) -> tuple[list[Change], TokenUsage | None]:
                 text = text_or_none(field(delta, channel), f"{where}.delta.{channel}")
                 if text:
                     changes.append((i, channel, 0, text))
-            reasoning = [text_or_none(field(delta, name), f"{where}.delta.{name}") for name in REASONING_FIELDS]
-            text = next((t for t in reasoning if t), None)
-            if text:
-                changes.append((i, "reasoning", 0, text))
+            reasoning = None
+            for name in REASONING_FIELDS:
+                value = field(delta, name)
+                if value is not None:  # the message is formatted only for a present field
+                    reasoning = reasoning or text_or_none(value, f"{where}.delta.{name}")
+            if reasoning:
+                changes.append((i, "reasoning", 0, reasoning))
             for c, call in enumerate(list_of(field(delta, "tool_calls"), f"{where}.delta.tool_calls")):
                 cwhere = f"{where}.delta.tool_calls[{c}]"
                 t = index(field(call, "index"), cwhere)

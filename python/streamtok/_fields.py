@@ -11,8 +11,22 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 
+_ABSENT = object()
+
+
 def field(obj: Any, name: str) -> Any:
     """``obj[name]`` for a mapping, ``obj.name`` otherwise; ``None`` when absent."""
+    if type(obj) is dict:  # parsed JSON: skip the slower abstract-class check
+        return obj.get(name)
+    extra = getattr(obj, "__pydantic_extra__", _ABSENT)
+    if extra is not _ABSENT:
+        # A pydantic (v2) model, such as the openai package's: its fields live in __dict__, the
+        # undeclared ones a server added (extra="allow") apart. Reading them there spares the
+        # AttributeError its __getattr__ raises and formats for every absent name.
+        value = obj.__dict__.get(name, _ABSENT)
+        if value is not _ABSENT:
+            return value
+        return extra.get(name) if extra else None
     if isinstance(obj, Mapping):
         return obj.get(name)
     return getattr(obj, name, None)

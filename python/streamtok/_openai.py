@@ -39,9 +39,12 @@ def _parse(message: Any) -> _Parsed:
         raise TypeError(
             f"expected a chat completion chunk or a Responses event (a mapping or an object), got {type(message).__name__}"
         )
+    # A chunk has choices (all but the final usage chunk), an event a type, never both.
+    if field(message, "choices") is not None:
+        return ("chat.completions", *_completions.chunk_changes(message))
     if _responses.is_event(message):
         return ("responses", *_responses.event_changes(message))
-    if _completions.is_chunk(message):
+    if field(message, "usage") is not None:
         return ("chat.completions", *_completions.chunk_changes(message))
     error = field(message, "error")
     if error is not None:
@@ -235,7 +238,8 @@ class StreamUsage:
                 other API than the stream so far; nothing of it was counted.
         """
         api, changes, reported = _parse(chunk)
-        self._check_api(api)
+        if api != self.api and self.api is not None:
+            _refuse(self.api, api)
         self._apply(api, changes, reported)
 
     def track(self, stream: Iterable[T]) -> Iterator[T]:
@@ -281,7 +285,8 @@ class StreamUsage:
                 if not payload.strip():
                     continue
                 parsed.append(_parse(_json_object(payload)))
-                self._check_api(parsed[-1][0], api)
+                if parsed[-1][0] != api and api is not None:
+                    _refuse(api, parsed[-1][0])
                 api = parsed[-1][0]
         except BaseException:
             self._sse.undo()
@@ -289,12 +294,6 @@ class StreamUsage:
         self.done = done
         for api, changes, reported in parsed:
             self._apply(api, changes, reported)
-
-    def _check_api(self, api: Api, current: Api | None = None) -> None:
-        current = current or self.api
-        if current is not None and api != current:
-            names = {"chat.completions": "a chat completion chunk", "responses": "a Responses event"}
-            raise ValueError(f"this is a {current} stream; got {names[api]}")
 
     def _apply(self, api: Api, changes: list[Any], reported: TokenUsage | None) -> None:
         """Apply checked changes; nothing here can fail."""
@@ -313,6 +312,11 @@ class StreamUsage:
             f"StreamUsage(model={self.model!r}, prompt_tokens={self.prompt_tokens}, "
             f"completion_tokens={self.completion_tokens}, {parts})"
         )
+
+
+def _refuse(current: Api, api: Api) -> None:
+    names = {"chat.completions": "a chat completion chunk", "responses": "a Responses event"}
+    raise ValueError(f"this is a {current} stream; got {names[api]}")
 
 
 def _json_object(payload: bytes) -> Any:
