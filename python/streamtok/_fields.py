@@ -18,7 +18,7 @@ def field(obj: Any, name: str) -> Any:
     """``obj[name]`` for a mapping, ``obj.name`` otherwise; ``None`` when absent."""
     if type(obj) is dict:  # parsed JSON: skip the slower abstract-class check
         return obj.get(name)
-    extra = getattr(obj, "__pydantic_extra__", _ABSENT)
+    extra: Any = getattr(obj, "__pydantic_extra__", _ABSENT)
     if extra is not _ABSENT:
         # A pydantic (v2) model, such as the openai package's: its fields live in __dict__, the
         # undeclared ones a server added (extra="allow") apart. Reading them there spares the
