@@ -58,9 +58,9 @@ def _optional_text(value: Any, what: str) -> str:
     return "" if value is None else _text(value, what)
 
 
-def _part_estimate(
-    part: Any, kind: str, where: str, part_tokens: PartTokens | None, what: str = "content part"
-) -> int:
+def _part_estimate(part: Any, kind: str, where: str, part_tokens: PartTokens | None, *, item: bool = False) -> int:
+    """The caller's estimate for a content part (or, with ``item``, an input item) without text."""
+    what, noun = ("input item", "item") if item else ("content part", "part")
     if part_tokens is None:
         n: Any = None
     elif isinstance(part_tokens, Mapping):
@@ -73,7 +73,7 @@ def _part_estimate(
             f"pass an estimate, e.g. part_tokens={{{kind!r}: 85}}"
         )
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"{where}: the estimate for a {kind!r} {what.split()[-1]} must be an int >= 0, got {n!r}")
+        raise ValueError(f"{where}: the estimate for a {kind!r} {noun} must be an int >= 0, got {n!r}")
     return n
 
 
@@ -254,7 +254,7 @@ def _input_item_tokens(
         return framing[0] + enc.count("tool") + _content_tokens(enc, field(item, "output"), where, part_tokens)
     if not isinstance(kind, str):
         raise ValueError(f"{where}: an input item's 'type' must be a str, got {kind!r}")
-    return _part_estimate(item, kind, where, part_tokens, "input item")
+    return _part_estimate(item, kind, where, part_tokens, item=True)
 
 
 def _strip_period(text: str) -> str:
@@ -266,11 +266,11 @@ def count_tools(tools: Iterable[Any], *, model: str) -> int:
 
     Tools are Chat Completions' ``{"type": "function", "function": {...}}`` dicts, the Responses
     API's flat ``{"type": "function", "name": ..., "description": ..., "parameters": ...}``, or
-    bare function definitions; the three shapes of one function count the same. Each function costs a start overhead plus the
-    tokens of ``name:description``; each top-level property the tokens of
-    ``name:type:description`` plus an overhead, and each enum value its tokens plus an overhead;
-    the whole list ends with a fixed overhead (one trailing period of each description is
-    dropped, as in the cookbook's fit). No tools cost 0.
+    bare function definitions; the three shapes of one function count the same. Each function
+    costs a start overhead plus the tokens of ``name:description``; each top-level property the
+    tokens of ``name:type:description`` plus an overhead, and each enum value its tokens plus an
+    overhead; the whole list ends with a fixed overhead (one trailing period of each description
+    is dropped, as in the cookbook's fit). No tools cost 0.
 
     The overheads are the cookbook's, fitted to the API's counts for gpt-4o / gpt-4o-mini
     (o200k_base models) and gpt-3.5-turbo / gpt-4 (cl100k_base models); the provider does not

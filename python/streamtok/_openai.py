@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar
 
 from streamtok import _completions, _responses
 from streamtok._chat import PartTokens, count_input, count_messages, count_tools
@@ -314,7 +314,7 @@ class StreamUsage:
         )
 
 
-def _refuse(current: Api, api: Api) -> None:
+def _refuse(current: Api, api: Api) -> NoReturn:
     names = {"chat.completions": "a chat completion chunk", "responses": "a Responses event"}
     raise ValueError(f"this is a {current} stream; got {names[api]}")
 

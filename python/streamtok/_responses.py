@@ -222,7 +222,7 @@ def _text(value: Any, where: str) -> str:
 def _part_changes(part: Any, out: int, j: int, kind: str, where: str) -> list[Change]:
     """The text of a content or summary part, if it is a part with text."""
     ptype = field(part, "type")
-    if ptype not in _PART_TEXT:
+    if not isinstance(ptype, str) or ptype not in _PART_TEXT:
         return []
     channel, name = _PART_TEXT[ptype]
     text = text_or_none(field(part, name), f"{where}.{name}")
