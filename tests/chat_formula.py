@@ -55,3 +55,25 @@ def tools_tokens(tools: list[dict[str, Any]], model: str) -> int:
                 total += -3 + sum(3 + n(model, item) for item in p["enum"])
             total += n(model, f"{key}:{p['type']}:{p.get('description', '').removesuffix('.')}")
     return total
+
+
+def input_tokens(input: str | list[dict[str, Any]], instructions: str | None, model: str) -> int:
+    """The Responses input estimate: the chat framing around each item's texts (instructions a
+    developer message, a str input a user message, a function call an assistant message holding
+    it, a call's output a tool message), reply 3."""
+    total = 3
+    if instructions is not None:
+        total += 3 + n(model, "developer") + n(model, instructions)
+    if isinstance(input, str):
+        return total + 3 + n(model, "user") + n(model, input)
+    for item in input:
+        kind = item.get("type", "message")
+        if kind == "message":
+            content = item["content"]
+            texts = [content] if isinstance(content, str) else [p.get("text", p.get("refusal")) for p in content]
+            total += 3 + n(model, item["role"]) + sum(n(model, t) for t in texts)
+        elif kind == "function_call":
+            total += 3 + n(model, "assistant") + n(model, item["name"]) + n(model, item["arguments"])
+        elif kind == "function_call_output":
+            total += 3 + n(model, "tool") + n(model, item["output"])
+    return total

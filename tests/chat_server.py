@@ -1,9 +1,10 @@
-"""A local chat-completions server for the usage tests, and the streams it plays.
+"""A local chat-completions (and Responses API) server for the usage tests, and the streams it plays.
 
 ``ChatServer`` listens on 127.0.0.1 (ephemeral port) in a thread and answers
-``POST /v1/chat/completions`` with whatever byte pieces the test queued: a ``text/event-stream``
-body written piece by piece (HTTP/1.1 chunked, one flush per piece), so the client sees the bytes
-split wherever the test split them, inside lines and inside UTF-8 characters.
+``POST /v1/chat/completions`` and ``POST /v1/responses`` with whatever byte pieces the test queued:
+a ``text/event-stream`` body written piece by piece (HTTP/1.1 chunked, one flush per piece), so the
+client sees the bytes split wherever the test split them, inside lines and inside UTF-8 characters.
+A response queued with ``cut=True`` ends with the connection closed mid-body.
 
 ``Completion`` describes what each choice says (content, refusal, tool calls); ``sse_bytes``
 turns it, delta by delta, into the exact bytes a server sends.
@@ -26,6 +27,9 @@ class ChoiceScript:
     content: str = ""
     refusal: str = ""
     tool_calls: list[tuple[str, str]] = field(default_factory=list)
+    #: Reasoning text, streamed ahead of the content in the delta field ``reasoning_field``.
+    reasoning: str = ""
+    reasoning_field: str = "reasoning_content"
 
 
 @dataclass
@@ -53,6 +57,7 @@ def chunks_of(completion: Completion, rng: random.Random, max_piece: int = 6, mo
     queues: list[list[dict[str, Any]]] = []
     for i, choice in enumerate(completion.choices):
         deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+        deltas += [{choice.reasoning_field: p} for p in _cut(choice.reasoning, rng, max_piece)]
         deltas += [{"content": p} for p in _cut(choice.content, rng, max_piece)]
         deltas += [{"refusal": p} for p in _cut(choice.refusal, rng, max_piece)]
         calls: list[list[dict[str, Any]]] = []
@@ -87,25 +92,34 @@ def chunks_of(completion: Completion, rng: random.Random, max_piece: int = 6, mo
     return chunks
 
 
-def sse_bytes(chunks: list[dict[str, Any]], rng: random.Random) -> bytes:
-    """The event stream of ``chunks``, with the variety servers show: LF, CRLF or CR line ends,
-    ``:`` comments and keep-alives, JSON spread over several ``data`` lines, then ``[DONE]``."""
-    out = bytearray()
+def sse_events(chunks: list[dict[str, Any]], rng: random.Random) -> list[bytes]:
+    """The bytes of each event of ``chunks``, with the variety servers show: LF, CRLF or CR line
+    ends, ``:`` comments and keep-alives, JSON spread over several ``data`` lines, and an
+    ``event:`` line naming a Responses event's type."""
+    events = []
     for chunk in chunks:
+        out = bytearray()
         eol = rng.choice([b"\n", b"\n", b"\r\n", b"\r"])
         if rng.random() < 0.2:
             out += b": keep-alive" + eol + eol
         if rng.random() < 0.2:
             out += eol  # a stray blank line (no event)
+        if "type" in chunk:
+            out += b"event: " + chunk["type"].encode() + eol
         if rng.random() < 0.3:
             lines = json.dumps(chunk, ensure_ascii=False, indent=1).split("\n")
         else:
             lines = [json.dumps(chunk, ensure_ascii=False)]
         for line in lines:
             out += (b"data: " if rng.random() < 0.8 else b"data:") + line.encode("utf-8") + eol
-        out += eol
-    out += b"data: [DONE]\n\n"
-    return bytes(out)
+        events.append(bytes(out + eol))
+    return events
+
+
+def sse_bytes(chunks: list[dict[str, Any]], rng: random.Random, *, done: bool = True) -> bytes:
+    """The event stream of ``chunks`` (see :func:`sse_events`), then ``[DONE]`` (Chat Completions
+    ends so; the Responses API does not: pass ``done=False``)."""
+    return b"".join(sse_events(chunks, rng)) + (b"data: [DONE]\n\n" if done else b"")
 
 
 def split_randomly(data: bytes, rng: random.Random, max_piece: int = 40) -> list[bytes]:
@@ -126,8 +140,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         self.server.requests.append((self.path, json.loads(body)))
-        pieces = self.server.responses.pop(0) if self.server.responses else None
-        if self.path != "/v1/chat/completions" or pieces is None:
+        pieces, cut = self.server.responses.pop(0) if self.server.responses else (None, False)
+        if self.path not in ("/v1/chat/completions", "/v1/responses") or pieces is None:
             self.send_error(404 if pieces is not None else 500)
             return
         self.send_response(200)
@@ -138,9 +152,11 @@ class _Handler(BaseHTTPRequestHandler):
         for piece in pieces:
             self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
             self.wfile.flush()
+        self.close_connection = True
+        if cut:
+            return  # the connection closes without the body's last chunk
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
-        self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
@@ -154,7 +170,7 @@ class ChatServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[tuple[str, Any]] = []
-        self.responses: list[list[bytes]] = []
+        self.responses: list[tuple[list[bytes], bool]] = []
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
@@ -162,9 +178,10 @@ class ChatServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/v1"
 
-    def queue(self, pieces: list[bytes]) -> None:
-        """Answer the next request with these pieces, written one at a time."""
-        self.responses.append(pieces)
+    def queue(self, pieces: list[bytes], *, cut: bool = False) -> None:
+        """Answer the next request with these pieces, written one at a time; with ``cut``, then
+        close the connection as a server that died would, without ending the body."""
+        self.responses.append((pieces, cut))
 
     def start(self) -> ChatServer:
         self._thread.start()

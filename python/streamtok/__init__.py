@@ -16,15 +16,17 @@ TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at ru
 if TYPE_CHECKING:
     from typing import Any
 
-    from streamtok._chat import count_messages, count_tools
-    from streamtok._openai import ChoiceUsage, StreamUsage, TokenUsage, ToolCallUsage
+    from streamtok._chat import count_input, count_messages, count_tools
+    from streamtok._openai import ChoiceUsage, OutputItemUsage, StreamUsage, TokenUsage, ToolCallUsage
 
 # The chat-usage helpers import json, dataclasses and re; loading them on first use keeps
 # `import streamtok` quick for the many programs that only count.
 _LAZY = {
+    "count_input": "streamtok._chat",
     "count_messages": "streamtok._chat",
     "count_tools": "streamtok._chat",
     "ChoiceUsage": "streamtok._openai",
+    "OutputItemUsage": "streamtok._openai",
     "StreamUsage": "streamtok._openai",
     "TokenUsage": "streamtok._openai",
     "ToolCallUsage": "streamtok._openai",
@@ -50,12 +52,14 @@ __all__ = [
     "MODEL_TO_ENCODING",
     "ChoiceUsage",
     "Encoding",
+    "OutputItemUsage",
     "StreamCounter",
     "StreamEncoder",
     "StreamUsage",
     "TokenUsage",
     "ToolCallUsage",
     "__version__",
+    "count_input",
     "count_messages",
     "count_tools",
     "encoding_for_model",

@@ -1,4 +1,4 @@
-"""Prompt tokens of chat messages and of tool definitions.
+"""Prompt tokens of chat messages, of Responses API input, and of tool definitions.
 
 The text of every message is counted exactly, by the model's encoding. The framing around it —
 the tokens a provider adds per message, per name, per tool definition — is not in the text; the
@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Union
 
 from streamtok._encoding import Encoding, encoding_for_model
+from streamtok._fields import field
 
 #: A caller's estimate for content parts that have no text: tokens per part type, or a function
 #: of the part.
@@ -29,13 +30,6 @@ _TOOL_OVERHEADS: dict[str, dict[str, int]] = {
     "o200k_base": {"func_init": 7, "prop_init": 3, "prop_key": 3, "enum_init": -3, "enum_item": 3, "func_end": 12},
     "cl100k_base": {"func_init": 10, "prop_init": 3, "prop_key": 3, "enum_init": -3, "enum_item": 3, "func_end": 12},
 }
-
-
-def field(obj: Any, name: str) -> Any:
-    """``obj[name]`` for a mapping, ``obj.name`` otherwise; ``None`` when absent."""
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    return getattr(obj, name, None)
 
 
 def message_framing(model: str) -> tuple[int, int]:
@@ -64,7 +58,9 @@ def _optional_text(value: Any, what: str) -> str:
     return "" if value is None else _text(value, what)
 
 
-def _part_estimate(part: Any, kind: str, where: str, part_tokens: PartTokens | None) -> int:
+def _part_estimate(part: Any, kind: str, where: str, part_tokens: PartTokens | None, *, item: bool = False) -> int:
+    """The caller's estimate for a content part (or, with ``item``, an input item) without text."""
+    what, noun = ("input item", "item") if item else ("content part", "part")
     if part_tokens is None:
         n: Any = None
     elif isinstance(part_tokens, Mapping):
@@ -73,12 +69,17 @@ def _part_estimate(part: Any, kind: str, where: str, part_tokens: PartTokens | N
         n = part_tokens(part)
     if n is None:
         raise ValueError(
-            f"{where}: content part of type {kind!r} cannot be counted from text; "
+            f"{where}: {what} of type {kind!r} cannot be counted from text; "
             f"pass an estimate, e.g. part_tokens={{{kind!r}: 85}}"
         )
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise ValueError(f"{where}: the estimate for a {kind!r} part must be an int >= 0, got {n!r}")
+        raise ValueError(f"{where}: the estimate for a {kind!r} {noun} must be an int >= 0, got {n!r}")
     return n
+
+
+# Content part types that hold text, and the field that holds it (Chat Completions' parts, then
+# the Responses API's).
+_TEXT_PARTS = {"text": "text", "refusal": "refusal", "input_text": "text", "output_text": "text"}
 
 
 def _content_tokens(enc: Encoding, content: Any, where: str, part_tokens: PartTokens | None) -> int:
@@ -93,8 +94,9 @@ def _content_tokens(enc: Encoding, content: Any, where: str, part_tokens: PartTo
         kind = field(part, "type")
         if not isinstance(kind, str):
             raise ValueError(f"{where}, part {j}: a content part needs a str 'type', got {kind!r}")
-        if kind in ("text", "refusal"):
-            total += enc.count(_text(field(part, kind), f"{where}, part {j}: {kind!r}"))
+        name = _TEXT_PARTS.get(kind)
+        if name is not None:
+            total += enc.count(_text(field(part, name), f"{where}, part {j}: {name!r}"))
         else:
             total += _part_estimate(part, kind, f"{where}, part {j}", part_tokens)
     return total
@@ -153,20 +155,106 @@ def count_messages(messages: Iterable[Any], *, model: str, part_tokens: PartToke
         raise TypeError(f"messages must be a list of messages, got {type(messages).__name__}")
     total = REPLY_PRIMER
     for i, message in enumerate(messages):
-        where = f"message {i}"
-        if isinstance(message, (str, bytes)) or message is None:
-            raise TypeError(f"{where}: expected a dict or a message object, got {type(message).__name__}")
-        role = field(message, "role")
-        if not isinstance(role, str):
-            raise ValueError(f"{where}: a message needs a str 'role', got {role!r}")
-        total += per_message + enc.count(role)
-        total += _content_tokens(enc, field(message, "content"), where, part_tokens)
-        total += enc.count(_optional_text(field(message, "refusal"), f"{where}: refusal"))
-        name = field(message, "name")
-        if name is not None:
-            total += enc.count(_text(name, f"{where}: name")) + per_name
-        total += _tool_calls_tokens(enc, field(message, "tool_calls"), where)
+        total += _message_tokens(enc, message, f"message {i}", (per_message, per_name), part_tokens)
     return total
+
+
+def _message_tokens(
+    enc: Encoding, message: Any, where: str, framing: tuple[int, int], part_tokens: PartTokens | None
+) -> int:
+    """One message's framing, role and texts (see :func:`count_messages`)."""
+    per_message, per_name = framing
+    if isinstance(message, (str, bytes)) or message is None:
+        raise TypeError(f"{where}: expected a dict or a message object, got {type(message).__name__}")
+    role = field(message, "role")
+    if not isinstance(role, str):
+        raise ValueError(f"{where}: a message needs a str 'role', got {role!r}")
+    total = per_message + enc.count(role)
+    total += _content_tokens(enc, field(message, "content"), where, part_tokens)
+    total += enc.count(_optional_text(field(message, "refusal"), f"{where}: refusal"))
+    name = field(message, "name")
+    if name is not None:
+        total += enc.count(_text(name, f"{where}: name")) + per_name
+    return total + _tool_calls_tokens(enc, field(message, "tool_calls"), where)
+
+
+def count_input(
+    input: str | Iterable[Any] | None,  # noqa: A002 - the Responses API's name
+    *,
+    model: str,
+    instructions: str | None = None,
+    part_tokens: PartTokens | None = None,
+) -> int:
+    """Count the input tokens of a Responses API request, reply primer included.
+
+    ``input`` is a str (one user message) or a list of input items, as dicts or client objects:
+    messages (``role`` and ``content``, a str or a list of ``input_text``, ``output_text`` and
+    ``refusal`` parts), ``function_call`` items (``name``, ``arguments``), ``function_call_output``
+    items (``output``), and their ``custom_tool_call`` twins (``name``, ``input``, ``output``).
+    ``instructions`` count as a ``developer`` message ahead of the input.
+
+    The Responses API renders this input into the same chat format as Chat Completions, so each
+    message costs what it costs in :func:`count_messages` (3 tokens of framing plus its role and
+    its texts; the reply primer adds 3 once). A function call counts as an assistant message
+    holding that one call (framing, role, name and arguments); a call's output as a ``tool``
+    message. The text tokens are exact; the framing is an estimate, as OpenAI publishes no
+    figures for the Responses API. Parts and items without text (``input_image``, ``input_file``,
+    ``reasoning``, ``item_reference``, built-in tool calls, ...) are counted only from the caller's
+    ``part_tokens`` estimate, keyed by their type.
+
+    Args:
+        input: the request's ``input``.
+        model: the model name, which picks the encoding and the framing.
+        instructions: the request's ``instructions``.
+        part_tokens: tokens per part or item type without text (``{"input_image": 85}``), or a
+            function of the part or item that returns them.
+
+    Raises:
+        KeyError: the model is not known.
+        TypeError: an item or a field has the wrong type.
+        ValueError: a part or item cannot be counted from text and has no estimate (the message
+            names its type and the item's index), or a message has no role.
+
+    >>> count_input("hello world", model="gpt-4o")
+    9
+    >>> count_input("hello world", model="gpt-4o", instructions="Be brief.")
+    16
+    """
+    enc = encoding_for_model(model)
+    framing = message_framing(model)
+    total = REPLY_PRIMER
+    if instructions is not None:
+        total += framing[0] + enc.count("developer") + enc.count(_text(instructions, "instructions"))
+    if input is None:
+        return total
+    if isinstance(input, str):
+        return total + framing[0] + enc.count("user") + enc.count(input)
+    if isinstance(input, (bytes, Mapping)) or not isinstance(input, Iterable):
+        raise TypeError(f"input must be a str or a list of input items, got {type(input).__name__}")
+    for i, item in enumerate(input):
+        total += _input_item_tokens(enc, item, f"input item {i}", framing, part_tokens)
+    return total
+
+
+def _input_item_tokens(
+    enc: Encoding, item: Any, where: str, framing: tuple[int, int], part_tokens: PartTokens | None
+) -> int:
+    """One input item, as :func:`count_input` counts it."""
+    if isinstance(item, (str, bytes)) or item is None:
+        raise TypeError(f"{where}: expected a dict or an input item object, got {type(item).__name__}")
+    kind = field(item, "type")
+    if kind is None or kind == "message":
+        return _message_tokens(enc, item, where, framing, part_tokens)
+    if kind in ("function_call", "custom_tool_call"):
+        arguments = "arguments" if kind == "function_call" else "input"
+        name = _text(field(item, "name"), f"{where}: name")
+        text = _optional_text(field(item, arguments), f"{where}: {arguments}")
+        return framing[0] + enc.count("assistant") + enc.count(name) + enc.count(text)
+    if kind in ("function_call_output", "custom_tool_call_output"):
+        return framing[0] + enc.count("tool") + _content_tokens(enc, field(item, "output"), where, part_tokens)
+    if not isinstance(kind, str):
+        raise ValueError(f"{where}: an input item's 'type' must be a str, got {kind!r}")
+    return _part_estimate(item, kind, where, part_tokens, item=True)
 
 
 def _strip_period(text: str) -> str:
@@ -176,12 +264,13 @@ def _strip_period(text: str) -> str:
 def count_tools(tools: Iterable[Any], *, model: str) -> int:
     """Estimate the prompt tokens that tool (function) definitions add to a request.
 
-    Tools are ``{"type": "function", "function": {...}}`` dicts or bare function definitions
-    (``name``, ``description``, ``parameters``). Each function costs a start overhead plus the
-    tokens of ``name:description``; each top-level property the tokens of
-    ``name:type:description`` plus an overhead, and each enum value its tokens plus an overhead;
-    the whole list ends with a fixed overhead (one trailing period of each description is
-    dropped, as in the cookbook's fit). No tools cost 0.
+    Tools are Chat Completions' ``{"type": "function", "function": {...}}`` dicts, the Responses
+    API's flat ``{"type": "function", "name": ..., "description": ..., "parameters": ...}``, or
+    bare function definitions; the three shapes of one function count the same. Each function
+    costs a start overhead plus the tokens of ``name:description``; each top-level property the
+    tokens of ``name:type:description`` plus an overhead, and each enum value its tokens plus an
+    overhead; the whole list ends with a fixed overhead (one trailing period of each description
+    is dropped, as in the cookbook's fit). No tools cost 0.
 
     The overheads are the cookbook's, fitted to the API's counts for gpt-4o / gpt-4o-mini
     (o200k_base models) and gpt-3.5-turbo / gpt-4 (cl100k_base models); the provider does not
@@ -190,7 +279,8 @@ def count_tools(tools: Iterable[Any], *, model: str) -> int:
 
     Raises:
         KeyError: the model is not known.
-        ValueError: no overheads are published for the model's encoding, or a tool has no name.
+        ValueError: no overheads are published for the model's encoding, or a tool is not a
+            function tool (built-in tools such as ``web_search`` have no published estimate).
         TypeError: a field has the wrong type.
 
     >>> count_tools([{"type": "function", "function": {"name": "now", "description": "The time."}}], model="gpt-4o")
@@ -206,6 +296,9 @@ def count_tools(tools: Iterable[Any], *, model: str) -> int:
     n_tools = 0
     for i, tool in enumerate(tools):
         where = f"tool {i}"
+        kind = field(tool, "type")
+        if kind is not None and kind != "function":
+            raise ValueError(f"{where}: a {kind!r} tool has no published token estimate; only function tools do")
         function = field(tool, "function") or tool
         name = _text(field(function, "name"), f"{where}: name")
         description = _optional_text(field(function, "description"), f"{where}: description")

@@ -1,204 +1,79 @@
-"""Token usage of a streamed chat completion, counted while it streams.
+"""Token usage of a streamed OpenAI response, counted while it streams.
 
-:class:`StreamUsage` reads the chunks a client yields (the ``openai`` package's
-``ChatCompletionChunk`` objects or parsed JSON dicts, duck-typed) or the raw ``text/event-stream``
-bytes a proxy forwards, and keeps one exact stream counter per text channel of each choice:
-the content, the refusal, and each tool call's name and arguments. Each delta costs time
-proportional to its own length.
+:class:`StreamUsage` reads what a client yields - Chat Completions chunks or Responses API
+events, as the ``openai`` package's objects or as parsed JSON dicts (duck-typed) - or the raw
+``text/event-stream`` bytes a proxy forwards, and tells the two APIs apart by itself. The chunk
+model lives in ``_completions``, the event model in ``_responses``; each text channel has its own
+exact stream counter, so each delta costs time proportional to its own length.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
+from typing import Any, Literal, NoReturn, TypeVar
 
-from streamtok._chat import PartTokens, count_messages, count_tools, field
-from streamtok._encoding import Encoding, encoding_for_model
-from streamtok._native import StreamCounter
+from streamtok import _completions, _responses
+from streamtok._chat import PartTokens, count_input, count_messages, count_tools
+from streamtok._completions import ChoiceUsage, ToolCallUsage
+from streamtok._encoding import encoding_for_model
+from streamtok._fields import field
+from streamtok._responses import OutputItemUsage
+from streamtok._sse import EventStreamDecoder
+from streamtok._usage import TokenUsage
+
+__all__ = ["ChoiceUsage", "OutputItemUsage", "StreamUsage", "TokenUsage", "ToolCallUsage"]
 
 T = TypeVar("T")
 
-_EOL = re.compile(rb"\r\n|\r|\n")
+#: The APIs whose streams :class:`StreamUsage` reads.
+Api = Literal["chat.completions", "responses"]
+
+# One checked message of the stream: which API it belongs to, its changes, the usage it reports.
+_Parsed = tuple[Api, list[Any], TokenUsage | None]
 
 
-@dataclass(frozen=True)
-class TokenUsage:
-    """Token figures shaped like the API's ``usage`` object."""
-
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
-
-
-class ToolCallUsage:
-    """Tokens of one tool call of a choice: its function name and its arguments."""
-
-    def __init__(self, encoding: Encoding, index: int) -> None:
-        self.index = index
-        #: The tool call's id, once a delta carried it.
-        self.id: str | None = None
-        self._name = StreamCounter(encoding)
-        self._arguments = StreamCounter(encoding)
-
-    @property
-    def name_tokens(self) -> int:
-        """Exact tokens of the function name received so far."""
-        return self._name.count
-
-    @property
-    def arguments_tokens(self) -> int:
-        """Exact tokens of the arguments text received so far."""
-        return self._arguments.count
-
-    @property
-    def tokens(self) -> int:
-        """Name tokens plus arguments tokens."""
-        return self._name.count + self._arguments.count
-
-
-class ChoiceUsage:
-    """Completion tokens of one choice (one ``index`` of a request with ``n`` choices).
-
-    ``completion_tokens`` is the exact token count of the text the choice streamed: its content,
-    its refusal, and for each tool call the function name and the arguments (the deprecated
-    ``delta.function_call`` is not counted). The provider's own figure may differ: it adds
-    framing around tool calls that it does not publish, and reasoning models bill hidden
-    reasoning tokens that are never streamed.
-    """
-
-    def __init__(self, encoding: Encoding, index: int) -> None:
-        self.index = index
-        #: Why the choice ended (``"stop"``, ``"length"``, ``"tool_calls"``, ...); None while open.
-        self.finish_reason: str | None = None
-        #: The choice's tool calls by their ``index``.
-        self.tool_calls: dict[int, ToolCallUsage] = {}
-        self._encoding = encoding
-        self._content = StreamCounter(encoding)
-        self._refusal = StreamCounter(encoding)
-
-    @property
-    def content_tokens(self) -> int:
-        """Exact tokens of ``delta.content`` received so far."""
-        return self._content.count
-
-    @property
-    def refusal_tokens(self) -> int:
-        """Exact tokens of ``delta.refusal`` received so far."""
-        return self._refusal.count
-
-    @property
-    def tool_call_tokens(self) -> int:
-        """Tokens of all tool calls' names and arguments received so far."""
-        return sum(call.tokens for call in self.tool_calls.values())
-
-    @property
-    def completion_tokens(self) -> int:
-        """Content, refusal and tool-call tokens of this choice."""
-        return self._content.count + self._refusal.count + self.tool_call_tokens
-
-    def _tool_call(self, index: int) -> ToolCallUsage:
-        call = self.tool_calls.get(index)
-        if call is None:
-            call = self.tool_calls[index] = ToolCallUsage(self._encoding, index)
-        return call
-
-    def __repr__(self) -> str:
-        return (
-            f"ChoiceUsage(index={self.index}, completion_tokens={self.completion_tokens}, "
-            f"finish_reason={self.finish_reason!r})"
+def _parse(message: Any) -> _Parsed:
+    """Read a chunk or an event into checked changes; raise before anything is applied."""
+    if message is None or isinstance(message, (str, bytes, bytearray, int, float, Sequence)):
+        raise TypeError(
+            f"expected a chat completion chunk or a Responses event (a mapping or an object), got {type(message).__name__}"
         )
-
-
-# One validated change of a chunk: (choice index, channel, tool call index, value).
-# Channels: "content", "refusal", "name", "arguments", "id", "finish_reason".
-_Op = tuple[int, str, int, str]
-
-
-def _index(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{where}: index must be an int >= 0, got {value!r}")
-    return value
-
-
-def _text_or_none(value: Any, where: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise TypeError(f"{where} must be a str or None, got {type(value).__name__}")
-
-
-def _list(value: Any, where: str) -> Sequence[Any]:
-    if value is None:
-        return ()
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
-        raise TypeError(f"{where} must be a list, got {type(value).__name__}")
-    return value
-
-
-def _chunk_ops(chunk: Any) -> tuple[list[_Op], TokenUsage | None]:
-    """The changes ``chunk`` makes, checked before any is applied."""
-    if chunk is None or isinstance(chunk, (str, bytes, bytearray, int, float, Sequence)):
-        raise TypeError(f"expected a chat completion chunk (a mapping or an object), got {type(chunk).__name__}")
-    choices = field(chunk, "choices")
-    reported = field(chunk, "usage")
-    if choices is None and reported is None:
-        error = field(chunk, "error")
-        if error is not None:
-            raise ValueError(f"the stream reported an error: {error!r}")
-        raise ValueError("not a chat completion chunk: it has neither 'choices' nor 'usage'")
-    ops: list[_Op] = []
-    for k, choice in enumerate(_list(choices, "choices")):
-        where = f"choices[{k}]"
-        i = _index(field(choice, "index"), where)
-        delta = field(choice, "delta")
-        if delta is not None:
-            for channel in ("content", "refusal"):
-                text = _text_or_none(field(delta, channel), f"{where}.delta.{channel}")
-                if text:
-                    ops.append((i, channel, 0, text))
-            for c, call in enumerate(_list(field(delta, "tool_calls"), f"{where}.delta.tool_calls")):
-                cwhere = f"{where}.delta.tool_calls[{c}]"
-                t = _index(field(call, "index"), cwhere)
-                call_id = _text_or_none(field(call, "id"), f"{cwhere}.id")
-                ops.append((i, "call", t, ""))
-                if call_id:
-                    ops.append((i, "id", t, call_id))
-                function = field(call, "function")
-                if function is not None:
-                    for channel in ("name", "arguments"):
-                        text = _text_or_none(field(function, channel), f"{cwhere}.function.{channel}")
-                        if text:
-                            ops.append((i, channel, t, text))
-        reason = _text_or_none(field(choice, "finish_reason"), f"{where}.finish_reason")
-        ops.append((i, "finish_reason", 0, reason or ""))
-    return ops, (None if reported is None else _usage_of(reported))
-
-
-def _usage_of(reported: Any) -> TokenUsage:
-    values = []
-    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-        value = field(reported, key)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"usage.{key} must be an int, got {value!r}")
-        values.append(value)
-    return TokenUsage(*values)
+    # A chunk has choices (all but the final usage chunk), an event a type, never both.
+    if field(message, "choices") is not None:
+        return ("chat.completions", *_completions.chunk_changes(message))
+    if _responses.is_event(message):
+        return ("responses", *_responses.event_changes(message))
+    if field(message, "usage") is not None:
+        return ("chat.completions", *_completions.chunk_changes(message))
+    error = field(message, "error")
+    if error is not None:
+        raise ValueError(f"the stream reported an error: {error!r}")
+    kind = field(message, "type")
+    raise ValueError(
+        "not a chat completion chunk (it has neither 'choices' nor 'usage') nor a Responses event "
+        f"(its 'type' is {kind!r}, not 'response.*' or 'error')"
+    )
 
 
 class StreamUsage:
-    """Prompt and completion tokens of one streamed chat completion, counted as it streams.
+    """Prompt and completion tokens of one streamed response, counted as it streams.
 
-    Give it the request's model, messages and tools, then let it see the response: wrap the
-    chunk iterator with :meth:`track` (or :meth:`atrack`), or pass raw server-sent-event bytes
-    to :meth:`feed_sse`. Works with any client's chunk objects and with parsed JSON dicts; it
-    imports no client.
+    Give it the request's model and prompt - ``messages`` for Chat Completions, ``input`` and
+    ``instructions`` for the Responses API, ``tools`` in either API's shape - then let it see the
+    response: wrap the stream with :meth:`track` (or :meth:`atrack`), or pass raw server-sent-event
+    bytes to :meth:`feed_sse`. It takes Chat Completions chunks and Responses events alike (any
+    client's objects, or parsed JSON dicts) and imports no client; one tracker counts one response.
 
-    ``prompt_tokens`` comes from :func:`count_messages` and :func:`count_tools` (exact text,
-    published framing, estimates where the docs there say so). ``completion_tokens`` is the
-    exact token count of the text every choice streamed (see :class:`ChoiceUsage`). When the
-    stream ends with a usage chunk (``stream_options={"include_usage": True}``), ``reported``
-    holds it and ``discrepancy`` the difference; when the stream is cut, the local figures stay.
+    ``prompt_tokens`` (also ``input_tokens``) comes from :func:`count_messages` or
+    :func:`count_input`, plus :func:`count_tools` (exact text, framing as the docs there say).
+    ``completion_tokens`` (also ``output_tokens``) is the exact token count of the text the
+    response streamed: each choice's (see :class:`ChoiceUsage`) or each output item's (see
+    :class:`OutputItemUsage`). ``reported`` holds the usage the stream ends with (a Chat
+    Completions usage chunk with ``stream_options={"include_usage": True}``, or the ``usage`` of
+    the Responses API's final ``response.completed`` / ``response.incomplete`` /
+    ``response.failed`` event) and ``discrepancy`` the difference; when the stream is cut, the
+    local counts of what arrived stay.
 
     >>> usage = StreamUsage(model="gpt-4o", messages=[{"role": "user", "content": "Hi"}])
     >>> chunks = [{"choices": [{"index": 0, "delta": {"content": "Hello"}}]},
@@ -207,6 +82,16 @@ class StreamUsage:
     ['Hello', ' there!']
     >>> usage.prompt_tokens, usage.completion_tokens, usage.choices[0].finish_reason
     (8, 3, 'stop')
+
+    The same for a Responses API stream:
+
+    >>> usage = StreamUsage(model="gpt-4o", input="Hi")
+    >>> events = [{"type": "response.output_text.delta", "output_index": 0, "content_index": 0, "delta": "Hello"},
+    ...           {"type": "response.output_text.delta", "output_index": 0, "content_index": 0, "delta": " there!"}]
+    >>> for event in usage.track(events):
+    ...     pass
+    >>> usage.input_tokens, usage.output_tokens, usage.output[0].text_tokens
+    (8, 3, 3)
     """
 
     def __init__(
@@ -214,39 +99,83 @@ class StreamUsage:
         *,
         model: str,
         messages: Iterable[Any] | None = None,
+        input: str | Iterable[Any] | None = None,  # noqa: A002 - the Responses API's name
+        instructions: str | None = None,
         tools: Iterable[Any] | None = None,
         part_tokens: PartTokens | None = None,
     ) -> None:
-        """Count the prompt now; the completion is counted as chunks arrive.
+        """Count the prompt now; the completion is counted as the stream arrives.
 
         Raises:
             KeyError: the model is not known.
-            TypeError, ValueError: as :func:`count_messages` and :func:`count_tools` raise.
+            ValueError: both ``messages`` and ``input`` / ``instructions`` were given.
+            TypeError, ValueError: as :func:`count_messages`, :func:`count_input` and
+                :func:`count_tools` raise.
         """
+        if messages is not None and (input is not None or instructions is not None):
+            raise ValueError(
+                "messages is the Chat Completions prompt, input and instructions the Responses API's; pass one or the other"
+            )
         self.model = model
         self.encoding = encoding_for_model(model)
         prompt = 0
         if messages is not None:
             prompt += count_messages(messages, model=model, part_tokens=part_tokens)
+        if input is not None or instructions is not None:
+            prompt += count_input(input, model=model, instructions=instructions, part_tokens=part_tokens)
         if tools is not None:
             prompt += count_tools(tools, model=model)
-        #: Prompt tokens of the messages and tools given (0 when neither was).
+        #: Prompt tokens of the messages (or input and instructions) and tools given (0 when none were).
         self.prompt_tokens = prompt
-        #: Each choice's usage, by choice index.
+        #: The API of the stream, once a chunk or an event arrived.
+        self.api: Api | None = None
+        #: Each choice's usage, by choice index (Chat Completions).
         self.choices: dict[int, ChoiceUsage] = {}
-        #: The usage the stream reported, if a chunk carried one.
+        #: Each output item's usage, by ``output_index`` (Responses API).
+        self.output: dict[int, OutputItemUsage] = {}
+        #: The usage the stream reported, if it carried one.
         self.reported: TokenUsage | None = None
-        #: Whether a ``data: [DONE]`` event arrived through :meth:`feed_sse`.
+        #: Whether the stream's end arrived: ``data: [DONE]`` through :meth:`feed_sse` (Chat
+        #: Completions), or a ``response.completed`` / ``.incomplete`` / ``.failed`` event.
         self.done = False
-        self._line = bytearray()
-        self._event = bytearray()
-        self._has_data = False
-        self._after_cr = False
+        #: The response's ``status`` (Responses API): ``"in_progress"``, ``"completed"``,
+        #: ``"incomplete"``, ``"failed"``, ...; None before a lifecycle event arrived.
+        self.status: str | None = None
+        #: The message of an ``error`` event or of a failed response's ``error`` (Responses API).
+        self.error: str | None = None
+        self._sse = EventStreamDecoder()
+
+    @property
+    def input_tokens(self) -> int:
+        """``prompt_tokens`` under the Responses API's name."""
+        return self.prompt_tokens
 
     @property
     def completion_tokens(self) -> int:
-        """Completion tokens of all choices, counted locally."""
+        """Completion tokens of all choices or output items, counted locally."""
+        if self.api == "responses":
+            return sum(item.completion_tokens for item in self.output.values())
         return sum(choice.completion_tokens for choice in self.choices.values())
+
+    @property
+    def output_tokens(self) -> int:
+        """``completion_tokens`` under the Responses API's name."""
+        return self.completion_tokens
+
+    @property
+    def reasoning_tokens(self) -> int:
+        """Tokens of the reasoning text the stream carried (part of ``completion_tokens``): Chat
+        Completions' ``delta.reasoning_content`` / ``delta.reasoning``, the Responses API's
+        ``response.reasoning_text.delta``. A provider that hides its reasoning streams none."""
+        if self.api == "responses":
+            return sum(item.reasoning_tokens for item in self.output.values())
+        return sum(choice.reasoning_tokens for choice in self.choices.values())
+
+    @property
+    def summary_tokens(self) -> int:
+        """Tokens of the reasoning summaries the response streamed (Responses API); not part of
+        ``completion_tokens`` (see :class:`OutputItemUsage`)."""
+        return sum(item.summary_tokens for item in self.output.values())
 
     @property
     def total_tokens(self) -> int:
@@ -271,35 +200,53 @@ class StreamUsage:
             self.reported.total_tokens - local.total_tokens,
         )
 
-    def cost(self, *, input_per_million: float, output_per_million: float) -> float:
+    def cost(
+        self,
+        *,
+        input_per_million: float,
+        output_per_million: float,
+        cached_input_per_million: float | None = None,
+    ) -> float:
         """The price of the request from the caller's prices per million tokens.
 
         Uses the reported usage when the stream carried one (it is what the provider bills),
-        else the local counts.
+        else the local counts. With ``cached_input_per_million``, the reported ``cached_tokens``
+        of the prompt are priced at it and the rest of the prompt at ``input_per_million``
+        (local counts know of no cache).
 
         Raises:
             ValueError: a price is negative or not a number.
         """
-        for name, price in (("input_per_million", input_per_million), ("output_per_million", output_per_million)):
+        prices = [("input_per_million", input_per_million), ("output_per_million", output_per_million)]
+        if cached_input_per_million is not None:
+            prices.append(("cached_input_per_million", cached_input_per_million))
+        for name, price in prices:
             if isinstance(price, bool) or not isinstance(price, (int, float)) or not price >= 0:
                 raise ValueError(f"{name} must be a number >= 0, got {price!r}")
         figures = self.reported or self.local
-        return (figures.prompt_tokens * input_per_million + figures.completion_tokens * output_per_million) / 1e6
+        cached = (figures.cached_tokens or 0) if cached_input_per_million is not None else 0
+        uncached = figures.prompt_tokens - cached
+        cached_cost = cached * cached_input_per_million if cached_input_per_million is not None else 0.0
+        return (uncached * input_per_million + cached_cost + figures.completion_tokens * output_per_million) / 1e6
 
     def feed(self, chunk: Any) -> None:
-        """Count one chunk (an object with ``choices`` / ``usage``, or a parsed JSON dict).
+        """Count one chunk or event (an object with ``choices`` / ``usage`` or with a
+        ``response.*`` ``type``, or a parsed JSON dict).
 
         Raises:
-            TypeError, ValueError: the chunk is malformed; nothing of it was counted.
+            TypeError, ValueError: the chunk or event is malformed, is neither, or belongs to the
+                other API than the stream so far; nothing of it was counted.
         """
-        ops, reported = _chunk_ops(chunk)
-        self._apply(ops, reported)
+        api, changes, reported = _parse(chunk)
+        if api != self.api and self.api is not None:
+            _refuse(self.api, api)
+        self._apply(api, changes, reported)
 
     def track(self, stream: Iterable[T]) -> Iterator[T]:
-        """Yield the chunks of ``stream`` unchanged, counting each before it is yielded.
+        """Yield the chunks or events of ``stream`` unchanged, counting each before it is yielded.
 
         Raises:
-            TypeError, ValueError: a chunk is malformed (as :meth:`feed`); it is not yielded.
+            TypeError, ValueError: a chunk or event is malformed (as :meth:`feed`); it is not yielded.
         """
         for chunk in stream:
             self.feed(chunk)
@@ -315,100 +262,68 @@ class StreamUsage:
         """Count raw ``text/event-stream`` bytes, split anywhere.
 
         Handles LF, CR and CRLF line ends, ``:`` comments and keep-alives, multi-line ``data``
-        fields, ``data: [DONE]`` (sets :attr:`done`), and bytes split inside a line or a UTF-8
-        character. Each call costs time proportional to ``len(data)`` (plus the events it ends).
+        fields, ``event:`` lines (a Responses event's type is read from its data), ``data: [DONE]``
+        (sets :attr:`done`), and bytes split inside a line or a UTF-8 character. Each call costs
+        time proportional to ``len(data)`` (plus the events it ends).
 
         Raises:
             TypeError: ``data`` is not bytes.
-            ValueError: an event that ended in ``data`` is not a chunk; the tracker is left
-                as it was before the call.
+            ValueError: an event that ended in ``data`` is not a chunk or a Responses event; the
+                tracker is left as it was before the call.
         """
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"feed_sse expects bytes, got {type(data).__name__}")
-        data = bytes(data)
-        # Work on local state; self's buffers are only appended to, so a failure can truncate
-        # them back to where they were.
-        line, event, has_data = self._line, self._event, self._has_data
-        event_start = len(event)
-        pos = 1 if self._after_cr and data[:1] == b"\n" else 0
-        after_cr = self._after_cr if not data else False
-        ops: list[_Op] = []
-        usages: list[TokenUsage] = []
+        payloads = self._sse.feed(bytes(data))
+        parsed: list[_Parsed] = []
         done = self.done
         try:
-            for eol in _EOL.finditer(data, pos):
-                text = bytes(line) + data[pos : eol.start()] if line else data[pos : eol.start()]
-                line = bytearray()
-                pos = eol.end()
-                after_cr = eol.group() == b"\r" and pos == len(data)
-                if not text:
-                    if has_data:
-                        done = self._event_ops(bytes(event), ops, usages) or done
-                        event, has_data = bytearray(), False
+            api = self.api
+            for payload in payloads:
+                if payload.strip() == b"[DONE]":
+                    done = True
                     continue
-                if text[:1] == b":":
+                if not payload.strip():
                     continue
-                name, _, value = text.partition(b":")
-                if name == b"data":
-                    if has_data:
-                        event += b"\n"
-                    event += value[1:] if value[:1] == b" " else value
-                    has_data = True
+                parsed.append(_parse(_json_object(payload)))
+                if parsed[-1][0] != api and api is not None:
+                    _refuse(api, parsed[-1][0])
+                api = parsed[-1][0]
         except BaseException:
-            del self._event[event_start:]
+            self._sse.undo()
             raise
-        if pos < len(data):
-            line += data[pos:]
-        self._line, self._event, self._has_data, self._after_cr = line, event, has_data, after_cr
         self.done = done
-        for reported in usages:
-            self._apply([], reported)
-        self._apply(ops, None)
+        for api, changes, reported in parsed:
+            self._apply(api, changes, reported)
 
-    def _event_ops(self, payload: bytes, ops: list[_Op], usages: list[TokenUsage]) -> bool:
-        """Add the ops of one event to ``ops``; True for ``[DONE]``."""
-        if payload.strip() == b"[DONE]":
-            return True
-        if not payload.strip():
-            return False
-        try:
-            chunk = json.loads(payload.decode("utf-8", "replace"))
-        except json.JSONDecodeError as e:
-            raise ValueError(f"an event's data is not JSON: {e}: {payload[:80]!r}") from None
-        if not isinstance(chunk, dict):
-            raise ValueError(f"an event's data is not a JSON object: {payload[:80]!r}")
-        more, reported = _chunk_ops(chunk)
-        ops.extend(more)
-        if reported is not None:
-            usages.append(reported)
-        return False
-
-    def _apply(self, ops: list[_Op], reported: TokenUsage | None) -> None:
+    def _apply(self, api: Api, changes: list[Any], reported: TokenUsage | None) -> None:
         """Apply checked changes; nothing here can fail."""
-        for i, channel, t, value in ops:
-            choice = self.choices.get(i)
-            if choice is None:
-                choice = self.choices[i] = ChoiceUsage(self.encoding, i)
-            if channel == "content":
-                choice._content.push(value)
-            elif channel == "refusal":
-                choice._refusal.push(value)
-            elif channel == "finish_reason":
-                if value:
-                    choice.finish_reason = value
-            else:
-                call = choice._tool_call(t)
-                if channel == "name":
-                    call._name.push(value)
-                elif channel == "arguments":
-                    call._arguments.push(value)
-                elif channel == "id":
-                    call.id = value
+        self.api = api
+        if api == "chat.completions":
+            _completions.apply_changes(self.choices, self.encoding, changes)
+        else:
+            for name, value in _responses.apply_changes(self.output, self.encoding, changes):
+                setattr(self, name, value)
         if reported is not None:
             self.reported = reported
 
     def __repr__(self) -> str:
+        parts = f"choices={len(self.choices)}" if self.api != "responses" else f"output={len(self.output)}"
         return (
             f"StreamUsage(model={self.model!r}, prompt_tokens={self.prompt_tokens}, "
-            f"completion_tokens={self.completion_tokens}, choices={len(self.choices)})"
+            f"completion_tokens={self.completion_tokens}, {parts})"
         )
+
+
+def _refuse(current: Api, api: Api) -> NoReturn:
+    names = {"chat.completions": "a chat completion chunk", "responses": "a Responses event"}
+    raise ValueError(f"this is a {current} stream; got {names[api]}")
+
+
+def _json_object(payload: bytes) -> Any:
+    try:
+        message = json.loads(payload.decode("utf-8", "replace"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"an event's data is not JSON: {e}: {payload[:80]!r}") from None
+    if not isinstance(message, dict):
+        raise ValueError(f"an event's data is not a JSON object: {payload[:80]!r}")
+    return message
