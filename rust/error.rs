@@ -27,6 +27,10 @@ pub enum Error {
     /// A saved stream state that no stream could have been in.
     #[error("invalid saved stream state: {0}")]
     InvalidSnapshot(&'static str),
+    /// A push would leave a stream holding more open text (text with no final piece boundary
+    /// yet) than its limit allows; the stream is unchanged.
+    #[error("the stream's open text would exceed max_open_bytes={0} (text with no piece boundary that long: raise the limit, or split the stream); nothing was pushed")]
+    OpenTooLong(usize),
     /// Bytes that are not UTF-8, pushed with strict error handling.
     #[error("invalid utf-8 at byte {offset}: {reason}")]
     InvalidUtf8 { offset: usize, reason: &'static str },

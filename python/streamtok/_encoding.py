@@ -124,11 +124,15 @@ class Encoding(_native.Encoding):
         # The texts are searched for disallowed special tokens on the worker threads too.
         return self._encode_batch(list(text), allowed, num_threads=num_threads, disallowed=disallowed or None)
 
-    def stream(self, *, allowed_special: AllowedSpecial = frozenset()) -> _native.StreamCounter:
+    def stream(
+        self, *, allowed_special: AllowedSpecial = frozenset(), max_open_bytes: int | None = None
+    ) -> _native.StreamCounter:
         """Start an exact running count of text that arrives in deltas.
 
         Special tokens in ``allowed_special`` count as one token even when a delta splits
         their text; all other text is ordinary, so a stream never raises on special-token text.
+        ``max_open_bytes`` bounds the text a counter holds while no piece boundary comes
+        (default 8 MiB): a push past it raises ``ValueError`` and changes nothing.
 
         >>> counter = get_encoding("o200k_base").stream()
         >>> counter.push("Hello, wor")
@@ -138,12 +142,13 @@ class Encoding(_native.Encoding):
         >>> counter.finish()
         4
         """
-        return _native.StreamCounter(self, allowed_special=allowed_special)
+        return _native.StreamCounter(self, allowed_special=allowed_special, max_open_bytes=max_open_bytes)
 
     def stream_encoder(
-        self, *, allowed_special: AllowedSpecial = frozenset()
+        self, *, allowed_special: AllowedSpecial = frozenset(), max_open_bytes: int | None = None
     ) -> _native.StreamEncoder:
-        """Start a stream that hands out token ids as they become final.
+        """Start a stream that hands out token ids as they become final (``max_open_bytes`` as
+        for :meth:`stream`).
 
         >>> encoder = get_encoding("o200k_base").stream_encoder()
         >>> encoder.push("hello wor")
@@ -155,7 +160,7 @@ class Encoding(_native.Encoding):
         >>> encoder.finish()
         [2375]
         """
-        return _native.StreamEncoder(self, allowed_special=allowed_special)
+        return _native.StreamEncoder(self, allowed_special=allowed_special, max_open_bytes=max_open_bytes)
 
     def decode(self, tokens: Sequence[int], errors: str = "replace") -> str:
         """Decode token ids into text; bytes that are not UTF-8 follow ``errors``.

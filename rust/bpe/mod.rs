@@ -11,6 +11,7 @@
 //! let every short key load in one read (see [`Ranks::rank_at`]).
 
 pub mod backtrack;
+pub mod forced;
 pub mod join;
 mod long;
 mod merge;

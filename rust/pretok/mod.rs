@@ -55,6 +55,45 @@ pub struct Resume {
     state: [u32; 2],
 }
 
+impl Resume {
+    /// Where the loop the scan stopped in started, if it stopped in one.
+    pub fn loop_start(&self) -> Option<usize> {
+        (self.site != 0).then_some(self.start as usize)
+    }
+
+    /// The state of the same scan after the bytes `a..b` of its text are taken out, when taking
+    /// them out changes nothing the scan will find but their length: they lie inside the run of
+    /// characters of one class that the loop it stopped in was reading (after its first
+    /// character, before where it stopped), and the loop keeps nothing of them but offsets
+    /// after them. The loops that run over one class with no state qualify, and the one over
+    /// `U` letters of an o200k word when its last `L` letter is not among the bytes. `None`
+    /// otherwise. A resumed scan never reads those bytes again, and one that starts over reads
+    /// a shorter run of the same class, which ends where the longer one did.
+    pub fn without(self, a: usize, b: usize) -> Option<Resume> {
+        let (start, reached) = (self.start as usize, self.reached as usize);
+        if !(start < a && a <= b && b <= reached) {
+            return None;
+        }
+        let cut = u32::try_from(b - a).ok()?;
+        let mut state = self.state;
+        match self.site {
+            SITE_LETTERS | SITE_SPACE_LETTERS | SITE_OTHER | SITE_OTHER_NEWLINES | SITE_RUN | SITE_LOWER_RUN
+            | SITE_UPPER_LOWER_RUN => {}
+            SITE_LOWER_WORD => {
+                let after_last_lower = state[0] as usize;
+                if after_last_lower > a && after_last_lower < b {
+                    return None;
+                }
+                if after_last_lower >= b {
+                    state[0] -= cut;
+                }
+            }
+            _ => return None,
+        }
+        Some(Resume { site: self.site, start: self.start, reached: self.reached - cut, state })
+    }
+}
+
 /// Longest buffer in which the scanners' ASCII fast path answers for a word that reaches the
 /// buffer's end; longer ones go to the loops that can resume.
 pub(crate) const FAST_END: usize = 64;

@@ -20,6 +20,7 @@ impl From<Error> for PyErr {
             | Error::InvalidSpecial(..)
             | Error::Finished
             | Error::InvalidSnapshot(_)
+            | Error::OpenTooLong(_)
             | Error::InvalidUtf8 { .. } => PyValueError::new_err(message),
         }
     }

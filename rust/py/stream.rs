@@ -15,6 +15,7 @@ fn open_stream(
     py: Python<'_>,
     encoding: &Bound<'_, PyAny>,
     allowed_special: Option<&Bound<'_, PyAny>>,
+    max_open_bytes: Option<usize>,
 ) -> PyResult<(Stream, Py<PyEncoding>)> {
     let enc: Bound<'_, PyEncoding> = match encoding.cast::<PyEncoding>() {
         Ok(e) => e.clone(),
@@ -28,16 +29,33 @@ fn open_stream(
         Some(a) if a.len().map_or(true, |n| n > 0) => Some(py_enc.matcher(Some(a))?),
         _ => None,
     };
-    Ok((Stream::new(py_enc.inner.clone(), specials), enc.unbind()))
+    let mut stream = Stream::new(py_enc.inner.clone(), specials);
+    if let Some(max) = max_open_bytes {
+        if max == 0 {
+            return Err(PyValueError::new_err("max_open_bytes must be a positive number of bytes"));
+        }
+        stream.set_max_open_bytes(max);
+    }
+    Ok((stream, enc.unbind()))
 }
 
-/// The arguments `_restore` takes to rebuild a stream: encoding, allowed specials, state.
-type Saved = (Py<PyEncoding>, Option<Py<PyAny>>, Vec<u8>, Option<u16>, String, usize, bool);
+/// The arguments `_restore` takes to rebuild a stream: encoding, allowed specials, state, limit.
+type Saved = (Py<PyEncoding>, Option<Py<PyAny>>, Vec<u8>, Option<u16>, String, usize, bool, usize, usize);
 
 fn save(py: Python<'_>, stream: &Stream, encoding: &Py<PyEncoding>, allowed: &Option<Py<PyAny>>) -> Saved {
     let s = stream.snapshot();
     let allowed = allowed.as_ref().map(|a| a.clone_ref(py));
-    (encoding.clone_ref(py), allowed, s.carry, s.held, s.tail, s.committed, s.finished)
+    (
+        encoding.clone_ref(py),
+        allowed,
+        s.carry,
+        s.held,
+        s.tail,
+        s.committed,
+        s.finished,
+        stream.max_open_bytes(),
+        s.first_from,
+    )
 }
 
 /// Rebuilds a stream from what [`save`] gave.
@@ -51,11 +69,14 @@ fn restore(
     tail: String,
     committed: usize,
     finished: bool,
+    max_open_bytes: Option<usize>,
+    first_from: usize,
 ) -> PyResult<(Stream, Py<PyEncoding>)> {
-    let (fresh, encoding) = open_stream(py, encoding, allowed)?;
-    let snapshot = Snapshot { carry, held, tail, committed, finished };
-    let stream = Stream::restore(fresh.encoding().clone(), fresh.specials().cloned(), snapshot)
+    let (fresh, encoding) = open_stream(py, encoding, allowed, max_open_bytes)?;
+    let snapshot = Snapshot { carry, held, tail, committed, finished, first_from };
+    let mut stream = Stream::restore(fresh.encoding().clone(), fresh.specials().cloned(), snapshot)
         .map_err(|e| PyValueError::new_err(format!("cannot restore the stream: {e}")))?;
+    stream.set_max_open_bytes(fresh.max_open_bytes());
     Ok((stream, encoding))
 }
 
@@ -138,18 +159,20 @@ macro_rules! stream_class {
         #[pymethods]
         impl $rust {
             #[new]
-            #[pyo3(signature = (encoding, *, allowed_special=None))]
+            #[pyo3(signature = (encoding, *, allowed_special=None, max_open_bytes=None))]
             fn new(
                 py: Python<'_>,
                 encoding: &Bound<'_, PyAny>,
                 allowed_special: Option<&Bound<'_, PyAny>>,
+                max_open_bytes: Option<usize>,
             ) -> PyResult<Self> {
-                let (inner, encoding) = open_stream(py, encoding, allowed_special)?;
+                let (inner, encoding) = open_stream(py, encoding, allowed_special, max_open_bytes)?;
                 Ok($rust { inner, encoding, allowed: allowed_special.map(|a| a.clone().unbind()) })
             }
 
             #[staticmethod]
             #[allow(clippy::too_many_arguments)]
+            #[pyo3(signature = (encoding, allowed, carry, held, tail, committed, finished, max_open_bytes=None, first_from=0))]
             fn _restore(
                 py: Python<'_>,
                 encoding: &Bound<'_, PyAny>,
@@ -159,8 +182,11 @@ macro_rules! stream_class {
                 tail: String,
                 committed: usize,
                 finished: bool,
+                max_open_bytes: Option<usize>,
+                first_from: usize,
             ) -> PyResult<Self> {
-                let (inner, encoding) = restore(py, encoding, allowed, carry, held, tail, committed, finished)?;
+                let (inner, encoding) =
+                    restore(py, encoding, allowed, carry, held, tail, committed, finished, max_open_bytes, first_from)?;
                 Ok($rust { inner, encoding, allowed: allowed.map(|a| a.clone().unbind()) })
             }
 
@@ -186,6 +212,13 @@ macro_rules! stream_class {
             #[getter]
             fn encoding(&self, py: Python<'_>) -> Py<PyEncoding> {
                 self.encoding.clone_ref(py)
+            }
+
+            /// Most bytes of open text (text after the last final piece boundary) the stream may
+            /// hold; a push past it raises `ValueError` and changes nothing.
+            #[getter]
+            fn max_open_bytes(&self) -> usize {
+                self.inner.max_open_bytes()
             }
 
             /// Starts over with no text.

@@ -6,6 +6,7 @@
 //! rest as if the input ended there. Work per push is proportional to the delta plus the open
 //! tail, which for ordinary text is a word or two; the committed text is never kept.
 
+mod bounded;
 mod open_piece;
 
 use crate::bpe;
@@ -28,10 +29,13 @@ pub struct Snapshot {
     pub held: Option<u16>,
     /// The open tail.
     pub tail: String,
-    /// Tokens of final pieces.
+    /// Tokens of final pieces, and of the beginning of the first open piece that the stream
+    /// let go of.
     pub committed: usize,
     /// Whether the input has ended.
     pub finished: bool,
+    /// Bytes at the start of the tail kept only for the scanner (see `bounded`); usually 0.
+    pub first_from: usize,
 }
 
 /// The shapes of tail that let a push skip the scanner.
@@ -105,7 +109,18 @@ pub struct Stream {
     /// two, one in each; never with special tokens.
     shape: Shape,
     finished: bool,
+    /// Most bytes of open text the stream may hold (see [`Stream::set_max_open_bytes`]).
+    max_open: usize,
+    /// Where the bytes of the tail's first piece that are not counted yet start: 0, or after
+    /// the bytes kept only for the scanner when the stream let go of the piece's beginning
+    /// (see `bounded`).
+    first_from: usize,
+    /// Tail length at which the stream next looks for a place to let go of a long piece.
+    next_bound: usize,
 }
+
+/// The default of [`Stream::set_max_open_bytes`]: 8 MiB of text with no piece boundary.
+pub const DEFAULT_MAX_OPEN_BYTES: usize = 8 << 20;
 
 impl Stream {
     /// A new stream over `enc`, recognising the special tokens of `specials` when given.
@@ -124,7 +139,44 @@ impl Stream {
             open: Default::default(),
             shape: Shape::Other,
             finished: false,
+            max_open: DEFAULT_MAX_OPEN_BYTES,
+            first_from: 0,
+            next_bound: bounded::FIRST_BOUND,
         }
+    }
+
+    /// Sets the most bytes of open text (text after the last final piece, as a rule the piece
+    /// that has not ended yet) the stream may hold; a push that would leave it holding more is
+    /// refused with [`Error::OpenTooLong`] and changes nothing.
+    pub fn set_max_open_bytes(&mut self, max: usize) {
+        self.max_open = max;
+    }
+
+    /// See [`Stream::set_max_open_bytes`].
+    pub fn max_open_bytes(&self) -> usize {
+        self.max_open
+    }
+
+    /// Runs `push` on a copy and keeps the copy unless it holds more open text than allowed: the
+    /// path of a push that may cross the limit (a cold one: open text that long is rare).
+    #[cold]
+    #[inline(never)]
+    fn push_guarded(
+        &mut self,
+        out: Option<&mut Vec<Rank>>,
+        push: impl FnOnce(&mut Stream, Option<&mut Vec<Rank>>) -> Result<usize>,
+    ) -> Result<usize> {
+        let mut trial = self.clone();
+        let mut ids = Vec::new();
+        let n = push(&mut trial, out.is_some().then_some(&mut ids))?;
+        if trial.tail.len() > self.max_open {
+            return Err(Error::OpenTooLong(self.max_open));
+        }
+        *self = trial;
+        if let Some(out) = out {
+            out.extend(ids);
+        }
+        Ok(n)
     }
 
     /// The encoding.
@@ -165,7 +217,28 @@ impl Stream {
     }
 
     /// Appends `delta`; ids that became final go to `out` when given. Returns the count.
-    pub fn push_str(&mut self, delta: &str, mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
+    #[inline]
+    pub fn push_str(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> Result<usize> {
+        // A held surrogate or a partial character may settle into a U+FFFD of three bytes.
+        if self.tail.len() + delta.len() + 3 <= self.max_open {
+            return self.push_str_within(delta, out);
+        }
+        self.push_guarded(out, |s, out| s.push_str_within(delta, out))
+    }
+
+    /// [`Stream::push_str`] of a delta that cannot take the open text past the limit.
+    #[inline]
+    fn push_str_within(&mut self, delta: &str, mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
+        let n = self.push_str_core(delta, out.as_deref_mut())?;
+        if self.tail.len() >= self.next_bound {
+            return Ok(self.bound(out));
+        }
+        Ok(n)
+    }
+
+    /// [`Stream::push_str`] itself.
+    #[inline]
+    fn push_str_core(&mut self, delta: &str, mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
         if delta.is_empty() {
             return Ok(self.count());
         }
@@ -175,6 +248,7 @@ impl Stream {
         if self.shape != Shape::Other
             && self.carry.is_empty()
             && self.held.is_none()
+            && self.first_from == 0
             && self.push_known(delta, out.as_deref_mut())
         {
             return Ok(self.count());
@@ -370,6 +444,24 @@ impl Stream {
     /// Appends UTF-16 code units, as a Python `str` holding surrogates gives them: a pair becomes
     /// its character even when deltas split it, a lone surrogate U+FFFD (as tiktoken does).
     pub fn push_utf16(&mut self, units: &[u16], out: Option<&mut Vec<Rank>>) -> Result<usize> {
+        // Three bytes of UTF-8 at most a unit, and a held surrogate's U+FFFD.
+        if self.tail.len() + 3 * units.len() + 3 <= self.max_open {
+            return self.push_utf16_within(units, out);
+        }
+        self.push_guarded(out, |s, out| s.push_utf16_within(units, out))
+    }
+
+    /// [`Stream::push_utf16`] of units that cannot take the open text past the limit.
+    fn push_utf16_within(&mut self, units: &[u16], mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
+        let n = self.push_utf16_core(units, out.as_deref_mut())?;
+        if self.tail.len() >= self.next_bound {
+            return Ok(self.bound(out));
+        }
+        Ok(n)
+    }
+
+    /// [`Stream::push_utf16`] itself.
+    fn push_utf16_core(&mut self, units: &[u16], out: Option<&mut Vec<Rank>>) -> Result<usize> {
         if units.is_empty() {
             return Ok(self.count());
         }
@@ -409,14 +501,35 @@ impl Stream {
 
     /// Appends UTF-8 `data` that may split characters; invalid bytes become U+FFFD, or with
     /// `strict` are an error that leaves the stream as it was.
-    pub fn push_bytes(&mut self, data: &[u8], strict: bool, mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
+    pub fn push_bytes(&mut self, data: &[u8], strict: bool, out: Option<&mut Vec<Rank>>) -> Result<usize> {
+        // A byte may become a U+FFFD of three; a partial character or a held surrogate settles
+        // into one more.
+        if self.tail.len() + 3 * data.len() + 6 <= self.max_open {
+            return self.push_bytes_within(data, strict, out);
+        }
+        self.push_guarded(out, |s, out| s.push_bytes_within(data, strict, out))
+    }
+
+    /// [`Stream::push_bytes`] of bytes that cannot take the open text past the limit.
+    #[inline]
+    fn push_bytes_within(&mut self, data: &[u8], strict: bool, mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
+        let n = self.push_bytes_core(data, strict, out.as_deref_mut())?;
+        if self.tail.len() >= self.next_bound {
+            return Ok(self.bound(out));
+        }
+        Ok(n)
+    }
+
+    /// [`Stream::push_bytes`] itself.
+    #[inline]
+    fn push_bytes_core(&mut self, data: &[u8], strict: bool, mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
         if data.is_empty() {
             return Ok(self.count());
         }
         if self.finished {
             return Err(Error::Finished);
         }
-        if self.shape != Shape::Other && self.carry.is_empty() && self.held.is_none() {
+        if self.shape != Shape::Other && self.carry.is_empty() && self.held.is_none() && self.first_from == 0 {
             if let Ok(text) = std::str::from_utf8(data) {
                 if self.push_known(text, out.as_deref_mut()) {
                     return Ok(self.count());
@@ -457,6 +570,7 @@ impl Stream {
             }
             None => self.committed += self.count_tail(&tail),
         }
+        self.first_from = 0;
         self.tail_count = 0;
         self.shape = Shape::Other;
         self.finished = true;
@@ -483,6 +597,7 @@ impl Stream {
             tail: self.tail.clone(),
             committed: self.committed,
             finished: self.finished,
+            first_from: self.first_from,
         }
     }
 
@@ -510,10 +625,16 @@ impl Stream {
         if snapshot.finished && (!snapshot.tail.is_empty() || !snapshot.carry.is_empty() || snapshot.held.is_some()) {
             return Err(Error::InvalidSnapshot("a finished stream has no open text"));
         }
+        if snapshot.first_from > 0
+            && (snapshot.first_from >= snapshot.tail.len() || !snapshot.tail.is_char_boundary(snapshot.first_from))
+        {
+            return Err(Error::InvalidSnapshot("the counted start of the open text is not inside it"));
+        }
         stream.carry = probe;
         stream.held = snapshot.held;
         stream.tail = snapshot.tail;
         stream.committed = snapshot.committed;
+        stream.first_from = snapshot.first_from;
         stream.advance(None);
         // A stream's tail never holds a final piece (see `push_bytes`): one that does was not
         // saved by a stream, and the ids of its final pieces would be lost to an encoder.
@@ -536,6 +657,8 @@ impl Stream {
         self.open.iter_mut().for_each(OpenPiece::clear);
         self.shape = Shape::Other;
         self.finished = false;
+        self.first_from = 0;
+        self.next_bound = bounded::FIRST_BOUND;
     }
 
     /// Moves every piece that is now final out of the tail, then recounts the tail.
@@ -573,15 +696,17 @@ impl Stream {
                     }
                     n
                 };
-                let known = self.open.iter().find(|o| !o.is_empty() && o.start() == pos && o.len() == n);
+                // The first piece's bytes before `first_from` are counted already.
+                let from = if pos == 0 { self.first_from } else { pos };
+                let known = self.open.iter().find(|o| !o.is_empty() && o.start() == from && from + o.len() == pos + n);
                 match (out.as_deref_mut(), known) {
                     (Some(out), Some(known)) => out.extend(known.ranks()),
-                    (Some(out), None) => bpe::encode_piece_at(vocab, enc.help(), bytes, pos, pos + n, out),
+                    (Some(out), None) => bpe::encode_piece_at(vocab, enc.help(), bytes, from, pos + n, out),
                     (None, _) => {}
                 }
                 self.committed += match known {
                     Some(known) => known.count(),
-                    None => bpe::count_piece_at(vocab, enc.help(), bytes, pos, pos + n),
+                    None => bpe::count_piece_at(vocab, enc.help(), bytes, from, pos + n),
                 };
                 pos += n;
                 resume = Resume::default();
@@ -600,6 +725,9 @@ impl Stream {
         }
         self.tail.drain(..pos);
         self.open.iter_mut().for_each(|o| o.shift(pos));
+        if pos > 0 {
+            self.first_from = 0;
+        }
         self.resume = resume;
         // A special token that starts further back would have been found (or ends past the tail).
         self.special_from = self.specials.as_ref().map_or(0, |m| self.tail.len().saturating_sub(m.longest() - 1));
@@ -642,15 +770,18 @@ impl Stream {
             };
             let end = (pos + n).min(bytes.len());
             total += if pos == 0 || end == bytes.len() {
+                // The first piece's bytes before `first_from` are counted already.
+                let from = if pos == 0 { self.first_from } else { pos };
                 // The first piece's slot is the one the last piece does not hold, and the other way.
-                let mine = |o: &OpenPiece| !o.is_empty() && o.start() == pos;
+                let mine = |o: &OpenPiece| !o.is_empty() && o.start() == from;
+                let first = self.first_from;
                 let slot = match (mine(&self.open[0]), mine(&self.open[1])) {
                     (true, _) => 0,
                     (_, true) => 1,
-                    _ if pos == 0 => usize::from(self.open[0].start() != 0 && !self.open[0].is_empty()),
-                    _ => usize::from(self.open[0].start() == 0 && !self.open[0].is_empty()),
+                    _ if pos == 0 => usize::from(self.open[0].start() != first && !self.open[0].is_empty()),
+                    _ => usize::from(self.open[0].start() == first && !self.open[0].is_empty()),
                 };
-                self.open[slot].update(&self.enc, bytes, pos, end)
+                self.open[slot].update(&self.enc, bytes, from, end)
             } else {
                 bpe::count_piece_at(vocab, self.enc.help(), bytes, pos, end)
             };
@@ -663,18 +794,45 @@ impl Stream {
         total
     }
 
+    /// Tokens of `tail` (the tail, or the tail and a U+FFFD) as complete text, less those of
+    /// the bytes before `first_from`, which are counted already.
     fn count_tail(&self, tail: &str) -> usize {
+        let (first, rest) = self.counted_split(tail);
+        let first = first.map_or(0, |(from, end)| {
+            bpe::count_piece_at(self.enc.vocab(), self.enc.help(), tail.as_bytes(), from, end)
+        });
+        first
+            + match self.specials.as_deref() {
+                None => self.enc.count(rest),
+                Some(m) => self.enc.count_with(rest, m),
+            }
+    }
+
+    /// The ids that [`Stream::count_tail`] counts, appended to `out`.
+    fn encode_tail_into(&self, tail: &str, out: &mut Vec<Rank>) {
+        let (first, rest) = self.counted_split(tail);
+        if let Some((from, end)) = first {
+            bpe::encode_piece_at(self.enc.vocab(), self.enc.help(), tail.as_bytes(), from, end, out);
+        }
         match self.specials.as_deref() {
-            None => self.enc.count(tail),
-            Some(m) => self.enc.count_with(tail, m),
+            None => self.enc.encode_ordinary_into(rest, out),
+            Some(m) => out.extend(self.enc.encode(rest, m)),
         }
     }
 
-    fn encode_tail_into(&self, tail: &str, out: &mut Vec<Rank>) {
-        match self.specials.as_deref() {
-            None => self.enc.encode_ordinary_into(tail, out),
-            Some(m) => out.extend(self.enc.encode(tail, m)),
+    /// With a counted start of the first piece (`first_from` > 0), the uncounted bytes of that
+    /// piece as complete text, and the text after it; otherwise none, and all of `tail`.
+    fn counted_split<'t>(&self, tail: &'t str) -> (Option<(usize, usize)>, &'t str) {
+        if self.first_from == 0 {
+            return (None, tail);
         }
+        // The first piece is ordinary text before any special token.
+        let text = match self.specials.as_deref().and_then(|m| m.find(tail.as_bytes(), 0)) {
+            Some((s, _, _)) => &tail[..s],
+            None => tail,
+        };
+        let end = self.enc.family().next_piece(text.as_bytes(), true).unwrap_or(text.len()).max(self.first_from);
+        (Some((self.first_from, end)), &tail[end..])
     }
 }
 
@@ -928,7 +1086,14 @@ mod tests {
         a.push_bytes(b"\xad!", false, None).unwrap();
         b.push_bytes(b"\xad!", false, None).unwrap();
         assert_eq!(a.finish(None), b.finish(None));
-        let bad = Snapshot { carry: b"\xff".to_vec(), held: None, tail: String::new(), committed: 0, finished: false };
+        let bad = Snapshot {
+            carry: b"\xff".to_vec(),
+            held: None,
+            tail: String::new(),
+            committed: 0,
+            finished: false,
+            first_from: 0,
+        };
         assert!(Stream::restore(e, None, bad).is_err());
     }
 
@@ -938,7 +1103,14 @@ mod tests {
         // builds, a wrong count in release), and a finished stream with open text had
         // stable_count != count.
         let e = enc("o200k_base");
-        let ok = Snapshot { carry: vec![], held: None, tail: "ab".to_string(), committed: 3, finished: false };
+        let ok = Snapshot {
+            carry: vec![],
+            held: None,
+            tail: "ab".to_string(),
+            committed: 3,
+            finished: false,
+            first_from: 0,
+        };
         let cases = [
             Snapshot { committed: usize::MAX, ..ok.clone() },
             Snapshot { committed: isize::MAX as usize + 1, ..ok.clone() },
@@ -993,8 +1165,14 @@ mod tests {
         let whole = e.encode_ordinary("hello  \u{fffd}\u{fffd}");
         assert_eq!((ids, b_ids), (whole.clone(), whole));
         // A tail with a final piece in it is no stream's: refused.
-        let saved =
-            Snapshot { carry: vec![], held: None, tail: "hello big world".into(), committed: 0, finished: false };
+        let saved = Snapshot {
+            carry: vec![],
+            held: None,
+            tail: "hello big world".into(),
+            committed: 0,
+            finished: false,
+            first_from: 0,
+        };
         assert_eq!(
             Stream::restore(e, None, saved).err(),
             Some(Error::InvalidSnapshot("the saved tail holds text that is final already"))

@@ -92,6 +92,24 @@ impl OpenPiece {
         }
     }
 
+    /// Lets go of the tokens that end within the first `cut` bytes of the piece, where a token
+    /// ends; the rest of the piece now starts at `start` in the tail. Appends the ids let go of
+    /// to `out` when given and returns their number, or `None` (and changes nothing) when no
+    /// token ends at `cut`.
+    pub fn cut_front(&mut self, cut: usize, start: usize, out: Option<&mut Vec<Rank>>) -> Option<usize> {
+        let k = self.tokens.partition_point(|t| t.0 as usize <= cut);
+        if k == 0 || self.tokens[k - 1].0 as usize != cut {
+            return None;
+        }
+        if let Some(out) = out {
+            out.extend(self.tokens[..k].iter().map(|t| t.1));
+        }
+        self.tokens.drain(..k);
+        self.tokens.iter_mut().for_each(|t| t.0 -= cut as u32);
+        self.start = start;
+        Some(k)
+    }
+
     /// Memory held beyond the struct itself.
     pub fn heap_bytes(&self) -> usize {
         (self.tokens.capacity() + self.scratch.capacity()) * std::mem::size_of::<(u32, Rank)>()

@@ -155,6 +155,11 @@ impl Vocab {
         &self.present
     }
 
+    /// Length of the longest token.
+    pub fn max_token_len(&self) -> usize {
+        self.max_len
+    }
+
     /// Number of mergeable tokens.
     pub fn len(&self) -> usize {
         self.len
