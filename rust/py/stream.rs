@@ -7,7 +7,7 @@ use crate::stream::{Snapshot, Stream};
 use crate::vocab::Rank;
 use pyo3::exceptions::{PyUnicodeDecodeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyMemoryView};
+use pyo3::types::{PyByteArray, PyBytes, PyFrozenSet, PyMemoryView, PyString};
 use std::borrow::Cow;
 
 /// A stream over `encoding` (an `Encoding`, an encoding name or a model name).
@@ -29,6 +29,20 @@ fn open_stream(
         _ => None,
     };
     Ok((Stream::new(py_enc.inner.clone(), specials), enc.unbind()))
+}
+
+/// What a stream keeps of `allowed_special`, to pickle and copy: `"all"` (or another `str`, which
+/// the matcher refuses), else the texts as a `frozenset`; never the caller's object, which may be
+/// an iterator that opening the stream used up, or a set the caller changes later.
+fn resolved_allowed<'py>(allowed: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match allowed {
+        None => Ok(None),
+        Some(a) if a.is_instance_of::<PyString>() => Ok(Some(a.clone())),
+        Some(a) => {
+            let texts: Vec<String> = a.try_iter()?.map(|t| t?.extract::<String>()).collect::<PyResult<_>>()?;
+            Ok(Some(PyFrozenSet::new(a.py(), &texts)?.into_any()))
+        }
+    }
 }
 
 /// The arguments `_restore` takes to rebuild a stream: encoding, allowed specials, state.
@@ -144,8 +158,9 @@ macro_rules! stream_class {
                 encoding: &Bound<'_, PyAny>,
                 allowed_special: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<Self> {
-                let (inner, encoding) = open_stream(py, encoding, allowed_special)?;
-                Ok($rust { inner, encoding, allowed: allowed_special.map(|a| a.clone().unbind()) })
+                let allowed = resolved_allowed(allowed_special)?;
+                let (inner, encoding) = open_stream(py, encoding, allowed.as_ref())?;
+                Ok($rust { inner, encoding, allowed: allowed.map(Bound::unbind) })
             }
 
             #[staticmethod]
@@ -160,8 +175,9 @@ macro_rules! stream_class {
                 committed: usize,
                 finished: bool,
             ) -> PyResult<Self> {
-                let (inner, encoding) = restore(py, encoding, allowed, carry, held, tail, committed, finished)?;
-                Ok($rust { inner, encoding, allowed: allowed.map(|a| a.clone().unbind()) })
+                let allowed = resolved_allowed(allowed)?;
+                let (inner, encoding) = restore(py, encoding, allowed.as_ref(), carry, held, tail, committed, finished)?;
+                Ok($rust { inner, encoding, allowed: allowed.map(Bound::unbind) })
             }
 
             /// Pickles the stream mid-way: its encoding (by name), allowed specials and open tail.
