@@ -8,8 +8,8 @@ import os
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at run time
 if TYPE_CHECKING:
     import re
-    from collections.abc import Callable, Collection, Sequence
-    from typing import AbstractSet, Any, Literal, NoReturn, TypeAlias
+    from collections.abc import Collection, Iterable, Sequence
+    from typing import AbstractSet, Literal, NoReturn, TypeAlias
 
     import numpy as np
     import numpy.typing as npt
@@ -53,19 +53,23 @@ def _family_of(pat_str: str) -> str:
     )
 
 
-class _Lazy:
-    """An attribute computed on first use, then kept on the instance (functools'
-    ``cached_property`` without importing functools)."""
+if TYPE_CHECKING:
+    from functools import cached_property as _lazy
+else:
 
-    def __init__(self, compute: Callable[[Any], Any]) -> None:
-        self.compute = compute
-        self.name = compute.__name__
+    class _lazy:  # noqa: N801 - named as the functools.cached_property it stands for
+        """An attribute computed on first use, then kept on the instance (functools'
+        ``cached_property`` without importing functools)."""
 
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        value = obj.__dict__[self.name] = self.compute(obj)
-        return value
+        def __init__(self, compute):
+            self.compute = compute
+            self.name = compute.__name__
+
+        def __get__(self, obj, owner=None):
+            if obj is None:
+                return self
+            value = obj.__dict__[self.name] = self.compute(obj)
+            return value
 
 
 def _thread_count(num_threads: int, items: int) -> int:
@@ -151,9 +155,9 @@ class Encoding(_native.Encoding):
             raise TypeError(
                 "pass either data and family, or tiktoken's pat_str and mergeable_ranks, not both"
             )
-        for key, value in (("pat_str", pat_str), ("mergeable_ranks", mergeable_ranks), ("special_tokens", special_tokens)):
-            if value is None:
-                raise TypeError(f"Encoding() missing required keyword-only argument: {key!r}")
+        if pat_str is None or mergeable_ranks is None or special_tokens is None:
+            missing = "pat_str" if pat_str is None else "mergeable_ranks" if mergeable_ranks is None else "special_tokens"
+            raise TypeError(f"Encoding() missing required keyword-only argument: {missing!r}")
         family = _family_of(pat_str)
         _check_ranks(mergeable_ranks)
         if explicit_n_vocab:
@@ -166,7 +170,7 @@ class Encoding(_native.Encoding):
         # The caller's objects, as tiktoken keeps them.
         enc._pat_str = pat_str
         enc._mergeable_ranks = mergeable_ranks
-        enc._special_tokens = special_tokens
+        enc._special_tokens = special_tokens  # type: ignore[misc]  # the base's is read-only
         enc._by_parts = True
         return enc
 
@@ -212,17 +216,17 @@ class Encoding(_native.Encoding):
 
     # --- tiktoken's attributes --------------------------------------------------------------
 
-    @_Lazy
+    @_lazy
     def _pat_str(self) -> str:
         """The pattern that splits text into pieces, as tiktoken spells it."""
         return PATTERNS[self.family]
 
-    @_Lazy
+    @_lazy
     def _special_tokens(self) -> dict[str, int]:
         """Special token texts and their ids."""
         return super()._special_tokens
 
-    @_Lazy
+    @_lazy
     def _mergeable_ranks(self) -> dict[bytes, int]:
         """Every mergeable token's bytes and rank."""
         if self._source is not None:
@@ -243,11 +247,11 @@ class Encoding(_native.Encoding):
                     pass
             return ranks
 
-    @_Lazy
+    @_lazy
     def _sorted_token_bytes(self) -> list[bytes]:
         return sorted(self._mergeable_ranks)
 
-    @_Lazy
+    @_lazy
     def _special_texts(self) -> frozenset[str]:
         return frozenset(self._special_tokens)
 
@@ -309,7 +313,7 @@ class Encoding(_native.Encoding):
         return np.array(ids, dtype=np.uint32)
 
     def encode_ordinary_batch(
-        self, text: Sequence[str], *, num_threads: int = 8
+        self, text: Iterable[str], *, num_threads: int = 8
     ) -> list[list[int]]:
         """Encode every text of ``text`` as :meth:`encode_ordinary` would, on up to
         ``num_threads`` threads (no more than the texts and the CPUs can keep busy).
@@ -322,7 +326,7 @@ class Encoding(_native.Encoding):
 
     def encode_batch(
         self,
-        text: Sequence[str],
+        text: Iterable[str],
         *,
         num_threads: int = 8,
         allowed_special: AllowedSpecial = frozenset(),
@@ -340,7 +344,7 @@ class Encoding(_native.Encoding):
         # The texts are searched for disallowed special tokens on the worker threads too.
         return self._encode_batch(texts, allowed, num_threads=threads, disallowed=disallowed or None)
 
-    def count_batch(self, texts: Sequence[str], *, num_threads: int = 8) -> list[int]:
+    def count_batch(self, texts: Iterable[str], *, num_threads: int = 8) -> list[int]:
         """The token count of every text of ``texts`` (as :meth:`count`), on up to
         ``num_threads`` threads without the GIL.
 

@@ -2,7 +2,7 @@
 from collections.abc import Iterable, Sequence, Set as AbstractSet
 from typing import Literal, final
 
-from typing_extensions import disjoint_base
+from typing_extensions import Self, disjoint_base
 
 __all__ = ["ENCODING_NAMES", "Encoding", "StreamCounter", "StreamEncoder", "__version__"]
 __version__: str
@@ -19,7 +19,7 @@ class Encoding:
         data: bytes | None = None,
         family: str | None = None,
         special_tokens: dict[str, int] | None = None,
-    ) -> Encoding: ...
+    ) -> Self: ...
     @property
     def name(self) -> str: ...
     @property

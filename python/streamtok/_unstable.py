@@ -11,6 +11,8 @@ from bisect import bisect_left
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at run time
 if TYPE_CHECKING:
+    from typing import AbstractSet
+
     from streamtok._encoding import Encoding
 
 # Rust's `char::is_whitespace`: the Unicode White_Space property.
@@ -70,7 +72,7 @@ def _last_char(data: bytes) -> tuple[str | None, int]:
 
 
 def encode_with_unstable(
-    enc: Encoding, text: str, allowed: object
+    enc: Encoding, text: str, allowed: str | AbstractSet[str]
 ) -> tuple[list[int], list[list[int]]]:
     """The tokens of ``text`` that no continuation changes, and the token sequences that may
     continue them (each covering at least the rest of the text's bytes)."""

@@ -77,7 +77,7 @@ def _git_files(directory: str) -> list[str] | None:
 def _walk(directory: str, failures: list[_Failure]) -> list[str]:
     """Every file under ``directory`` but those under a ``.git`` folder, relative to it; the
     folders that cannot be listed go to ``failures``."""
-    found = []
+    found: list[str] = []
 
     def unreadable(e: OSError) -> None:
         failures.append(_Failure(e.filename or directory, e.strerror or str(e)))
