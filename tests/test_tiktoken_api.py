@@ -329,6 +329,17 @@ def test_encode_bytes_is_tiktokens(name: str, data: bytes | hs.DataObject) -> No
     assert st(name)._encode_bytes(data) == tk(name)._encode_bytes(data)
 
 
+@given(piece=hs.one_of(strategies.text, hs.binary(max_size=40)))
+@example(piece="helloqqqq")
+def test_encode_single_piece_is_tiktokens(piece: str | bytes) -> None:
+    for name in ("cl100k_base", "o200k_base"):
+        if not piece:
+            # tiktoken panics on an empty piece (PanicException, a BaseException); streamtok: [].
+            assert st(name)._encode_single_piece(piece) == []
+            continue
+        assert st(name)._encode_single_piece(piece) == tk(name)._encode_single_piece(piece)
+
+
 def test_encode_to_numpy_is_tiktokens() -> None:
     np = pytest.importorskip("numpy")
     for name in ENCODINGS:

@@ -379,6 +379,13 @@ class Encoding(_native.Encoding):
         allowed = self._check_specials(text, allowed_special, disallowed_special)
         return encode_with_unstable(self, text, allowed)
 
+    def _encode_single_piece(self, text_or_bytes: str | bytes) -> list[int]:
+        """Tokens of one piece merged whole, without the pattern's split (tiktoken's private
+        call of the same name); special tokens are not recognised."""
+        if isinstance(text_or_bytes, str):
+            text_or_bytes = text_or_bytes.encode("utf-8")
+        return super()._encode_single_piece(text_or_bytes)
+
     def _encode_bytes(self, text: bytes) -> list[int]:
         """Tokens of bytes that need not be UTF-8, as tiktoken's ``_encode_bytes`` gives them."""
         from streamtok._unstable import encode_bytes
