@@ -241,3 +241,13 @@ def test_closed_standard_input_or_output_is_a_clear_error() -> None:
     ]:
         done = subprocess.run(["sh", "-c", command], capture_output=True, text=True)
         assert (done.returncode, done.stderr) == (1, message), command
+
+
+def test_count_stops_quietly_when_its_reader_goes_away(tmp_path: Path) -> None:
+    for i in range(2000):  # more rows than a pipe holds
+        (tmp_path / f"file-{i:04}.txt").write_bytes(b"hello")
+    for args in ("--json", ""):
+        done = subprocess.run(
+            ["sh", "-c", f"'{SCRIPT}' count {args} '{tmp_path}' | head -c 10"], capture_output=True, text=True
+        )
+        assert (done.returncode, len(done.stdout), done.stderr) == (0, 10, ""), done

@@ -298,7 +298,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stdout is None:
         _say("standard output is closed; nowhere to print the count")
         return 1
-    return _count(args, encoding_name)
+    try:
+        status = _count(args, encoding_name)
+        sys.stdout.flush()  # here, where a broken pipe is caught, not at exit
+        return status
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other filters do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
