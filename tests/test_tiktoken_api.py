@@ -227,6 +227,11 @@ def test_from_tiktoken_file_has_tiktokens_attributes_too(tmp_path: Path) -> None
     assert enc._pat_str == tk("r50k_base")._pat_str
     assert enc._special_tokens == {"<|endoftext|>": 50256}
     assert pickle.loads(pickle.dumps(enc)).encode("hello world") == [31373, 995]
+    # Made from the same data without a file: the same attributes, pickled by content too.
+    direct = streamtok.Encoding("r50k_base", data=path.read_bytes(), family="gpt2", special_tokens={"<|x|>": 50300})
+    assert direct._mergeable_ranks == enc._mergeable_ranks
+    again = pickle.loads(pickle.dumps(direct))
+    assert again is not st("r50k_base") and again.encode("<|x|>", allowed_special="all") == [50300]
 
 
 # --- decoding -------------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ class Encoding(_native.Encoding):
     [100264, 882]
     """
 
-    # What `from_tiktoken_file` read, so that such an encoding pickles by content.
+    # The .tiktoken data it was made from (`from_tiktoken_file`), so that it pickles by content.
     _source: tuple[bytes, str, dict[str, int]] | None = None
     # Whether tiktoken's constructor made it, so that it pickles by its parts.
     _by_parts = False
@@ -150,7 +150,10 @@ class Encoding(_native.Encoding):
                     "special_tokens and family need data (a .tiktoken file's bytes), or "
                     "tiktoken's pat_str and mergeable_ranks; a built-in encoding takes its name only"
                 )
-            return super().__new__(cls, name, data=data, family=family, special_tokens=special_tokens)
+            made = super().__new__(cls, name, data=data, family=family, special_tokens=special_tokens)
+            if data is not None:
+                made._source = (bytes(data), family or "", dict(special_tokens or {}))
+            return made
         if data is not None or family is not None:
             raise TypeError(
                 "pass either data and family, or tiktoken's pat_str and mergeable_ranks, not both"
@@ -197,11 +200,8 @@ class Encoding(_native.Encoding):
         """
         with open(path, "rb") as f:
             data = f.read()
-        specials = dict(special_tokens or {})
         name = name if name is not None else os.path.basename(os.fspath(path)).split(".")[0]
-        enc = cls(name, data=data, family=family, special_tokens=specials)
-        enc._source = (data, family, specials)
-        return enc
+        return cls(name, data=data, family=family, special_tokens=dict(special_tokens or {}))
 
     def __repr__(self) -> str:
         return f"<Encoding {self.name!r}>"
@@ -233,19 +233,12 @@ class Encoding(_native.Encoding):
             from streamtok.load import _parse
 
             return _parse(self._source[0], self.name)
+        # The built-in encodings rank their mergeable tokens 0, 1, 2, ... skipping only ids of
+        # special tokens (p50k's <|endoftext|> sits among them); a gap would raise KeyError here.
+        count = len(super().token_byte_values())
         specials = set(self._special_tokens.values())
-        ids = [i for i in range(self.max_token_value + 1) if i not in specials]
-        try:
-            # The built-in encodings give every id below the highest one to a token.
-            return dict(zip(self.decode_tokens_bytes(ids), ids))
-        except KeyError:
-            ranks = {}
-            for i in ids:
-                try:
-                    ranks[self.decode_single_token_bytes(i)] = i
-                except KeyError:
-                    pass
-            return ranks
+        ids = [i for i in range(count + len(specials)) if i not in specials][:count]
+        return dict(zip(self.decode_tokens_bytes(ids), ids))
 
     @_lazy
     def _sorted_token_bytes(self) -> list[bytes]:
@@ -555,9 +548,7 @@ def _from_parts(
 
 
 def _rebuild(name: str, data: bytes, family: str, specials: dict[str, int]) -> Encoding:
-    enc = Encoding(name, data=data, family=family, special_tokens=specials)
-    enc._source = (data, family, specials)
-    return enc
+    return Encoding(name, data=data, family=family, special_tokens=specials)
 
 
 # Patterns of the special-token sets seen so far (a plain dict: functools would cost import time).
