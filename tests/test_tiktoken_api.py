@@ -367,9 +367,9 @@ def test_batch_calls_take_tiktokens_keyword_text() -> None:
 # --- num_threads --------------------------------------------------------------------------------
 
 
-def _outcome(call: object) -> tuple[str, str]:
+def _outcome(call: object, *args: object) -> tuple[str, str]:
     try:
-        call()  # type: ignore[operator]
+        call(*args)  # type: ignore[operator]
     except Exception as e:  # noqa: BLE001 - the outcome is what is compared
         return type(e).__name__, str(e)
     return "ok", ""
@@ -389,7 +389,7 @@ def test_num_threads_is_checked_as_tiktoken_checks_it(num_threads: object) -> No
         "count_batch": lambda e: e.count_batch(texts, num_threads=num_threads) if e is ours else e.encode_ordinary_batch(texts, num_threads=num_threads),
     }
     for call in calls.values():
-        assert _outcome(lambda: call(ours)) == _outcome(lambda: call(theirs))
+        assert _outcome(call, ours) == _outcome(call, theirs)
     # An empty batch is checked too.
     assert _outcome(lambda: ours.encode_batch([], num_threads=num_threads)) == _outcome(
         lambda: theirs.encode_batch([], num_threads=num_threads)
