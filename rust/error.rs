@@ -9,8 +9,8 @@ pub enum Error {
     /// A pattern family name that is not gpt2, cl100k or o200k.
     #[error("unknown pattern family {0:?} (expected one of \"gpt2\", \"cl100k\", \"o200k\")")]
     UnknownFamily(String),
-    /// `decode` got an id outside the vocabulary.
-    #[error("unknown token id {0}")]
+    /// `decode` got an id outside the vocabulary (tiktoken's message).
+    #[error("Invalid token for decoding: {0}")]
     UnknownToken(u64),
     /// `encode_single_token` got bytes that are no single token.
     #[error("no single token for {0:?}")]

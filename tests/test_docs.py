@@ -12,6 +12,7 @@ from support import tk
 import streamtok
 import streamtok._encoding
 import streamtok._models
+import streamtok.load
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -42,7 +43,7 @@ def test_readme_quick_start_counts_like_tiktoken(capsys: pytest.CaptureFixture[s
     assert printed == expected + expected[-1:]
 
 
-@pytest.mark.parametrize("module", [streamtok._encoding, streamtok._models])
+@pytest.mark.parametrize("module", [streamtok._encoding, streamtok._models, streamtok.load])
 def test_docstring_examples(module: object) -> None:
     result = doctest.testmod(module, extraglobs={"get_encoding": streamtok.get_encoding}, verbose=False)
     assert result.attempted > 0

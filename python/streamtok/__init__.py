@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from streamtok._chat import count_input, count_messages, count_tools
     from streamtok._openai import ChoiceUsage, OutputItemUsage, StreamUsage, TokenUsage, ToolCallUsage
+    from streamtok.load import load_tiktoken_bpe
 
 # The chat-usage helpers import json, dataclasses and re; loading them on first use keeps
 # `import streamtok` quick for the many programs that only count.
@@ -30,6 +31,7 @@ _LAZY = {
     "StreamUsage": "streamtok._openai",
     "TokenUsage": "streamtok._openai",
     "ToolCallUsage": "streamtok._openai",
+    "load_tiktoken_bpe": "streamtok.load",
 }
 
 
@@ -66,4 +68,5 @@ __all__ = [
     "encoding_name_for_model",
     "get_encoding",
     "list_encoding_names",
+    "load_tiktoken_bpe",
 ]

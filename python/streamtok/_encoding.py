@@ -8,8 +8,11 @@ import os
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing at run time
 if TYPE_CHECKING:
     import re
-    from collections.abc import Collection, Sequence
+    from collections.abc import Collection, Iterable, Sequence
     from typing import AbstractSet, Literal, NoReturn, TypeAlias
+
+    import numpy as np
+    import numpy.typing as npt
 
     AllowedSpecial: TypeAlias = Literal["all"] | AbstractSet[str]
     DisallowedSpecial: TypeAlias = Literal["all"] | Collection[str]
@@ -18,21 +21,161 @@ from streamtok import _native
 from streamtok._models import encoding_name_for_model
 
 
+# tiktoken 0.14's pattern strings (tiktoken_ext/openai_public.py), by the family whose hand-written
+# scanner splits text exactly as that pattern does.
+_GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
+_CL100K_PATTERN = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+)
+_O200K_PATTERN = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+PATTERNS: dict[str, str] = {"gpt2": _GPT2_PATTERN, "cl100k": _CL100K_PATTERN, "o200k": _O200K_PATTERN}
+
+
+def _family_of(pat_str: str) -> str:
+    for family, pattern in PATTERNS.items():
+        if pat_str == pattern:
+            return family
+    raise ValueError(
+        "streamtok splits text with hand-written scanners of tiktoken's patterns; pat_str must be "
+        "one of them, exactly as tiktoken 0.14 spells it: r50k_base's (also p50k's and gpt2's), "
+        "cl100k_base's or o200k_base's (also o200k_harmony's); get one from "
+        "get_encoding(name)._pat_str. Got " + repr(pat_str)[:200]
+    )
+
+
+if TYPE_CHECKING:
+    from functools import cached_property as _lazy
+else:
+
+    class _lazy:  # noqa: N801 - named as the functools.cached_property it stands for
+        """An attribute computed on first use, then kept on the instance (functools'
+        ``cached_property`` without importing functools)."""
+
+        def __init__(self, compute):
+            self.compute = compute
+            self.name = compute.__name__
+
+        def __get__(self, obj, owner=None):
+            if obj is None:
+                return self
+            value = obj.__dict__[self.name] = self.compute(obj)
+            return value
+
+
+def _thread_count(num_threads: int, items: int) -> int:
+    """Threads for a batch of ``items``: ``num_threads`` checked as tiktoken's batches check it
+    (they run on ``ThreadPoolExecutor(num_threads)``), then no more than the items or the CPUs
+    this process may use can keep busy."""
+    if num_threads is None:  # ThreadPoolExecutor's default: more than the CPUs
+        num_threads = _cpus()
+    if num_threads <= 0:  # a str raises TypeError here, as in ThreadPoolExecutor
+        raise ValueError("max_workers must be greater than 0")
+    if num_threads != num_threads:  # NaN: ThreadPoolExecutor would start no thread and hang
+        raise ValueError("max_workers must be greater than 0, got nan")
+    n = min(num_threads, items, _cpus())
+    return max(1, -int(-n // 1))  # a fraction of a thread rounds up, as in ThreadPoolExecutor
+
+
+_CPUS: list[int] = []
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on."""
+    if not _CPUS:
+        count = getattr(os, "process_cpu_count", None)
+        if count is not None:
+            n = count()
+        elif hasattr(os, "sched_getaffinity"):
+            n = len(os.sched_getaffinity(0))
+        else:
+            n = os.cpu_count()
+        _CPUS.append(n or 1)
+    return _CPUS[0]
+
+
 class Encoding(_native.Encoding):
     """A tokenizer that encodes and counts exactly as tiktoken's encoding of the same name.
 
     Get one with :func:`get_encoding` or :func:`encoding_for_model`; built-in encodings are
-    shared per process, load in milliseconds and never touch the network.
+    shared per process, load in milliseconds and never touch the network. As in tiktoken,
+    ``Encoding(name, pat_str=..., mergeable_ranks=..., special_tokens=...)`` makes a new one,
+    for instance a built-in encoding with chat special tokens added (``pat_str`` must be one of
+    the built-in patterns):
 
     >>> enc = get_encoding("o200k_base")
     >>> enc.encode("hello world")
     [24912, 2375]
     >>> enc.count("hello world")
     2
+    >>> base = get_encoding("cl100k_base")
+    >>> chatml = Encoding(
+    ...     "cl100k_im",
+    ...     pat_str=base._pat_str,
+    ...     mergeable_ranks=base._mergeable_ranks,
+    ...     special_tokens={**base._special_tokens, "<|im_start|>": 100264, "<|im_end|>": 100265},
+    ... )
+    >>> chatml.encode("<|im_start|>user", allowed_special="all")
+    [100264, 882]
     """
 
-    # What `from_tiktoken_file` read, so that a custom encoding pickles by content.
-    _source: tuple[bytes, str, dict[str, int]]
+    # The .tiktoken data it was made from (`from_tiktoken_file`), so that it pickles by content.
+    _source: tuple[bytes, str, dict[str, int]] | None = None
+    # Whether tiktoken's constructor made it, so that it pickles by its parts.
+    _by_parts = False
+
+    def __new__(
+        cls,
+        name: str,
+        *,
+        pat_str: str | None = None,
+        mergeable_ranks: dict[bytes, int] | None = None,
+        special_tokens: dict[str, int] | None = None,
+        explicit_n_vocab: int | None = None,
+        data: bytes | None = None,
+        family: str | None = None,
+    ) -> Encoding:
+        if mergeable_ranks is None and pat_str is None and explicit_n_vocab is None:
+            if data is None and (special_tokens is not None or family is not None):
+                raise TypeError(
+                    "special_tokens and family need data (a .tiktoken file's bytes), or "
+                    "tiktoken's pat_str and mergeable_ranks; a built-in encoding takes its name only"
+                )
+            made = super().__new__(cls, name, data=data, family=family, special_tokens=special_tokens)
+            if data is not None:
+                made._source = (bytes(data), family or "", dict(special_tokens or {}))
+            return made
+        if data is not None or family is not None:
+            raise TypeError(
+                "pass either data and family, or tiktoken's pat_str and mergeable_ranks, not both"
+            )
+        if pat_str is None or mergeable_ranks is None or special_tokens is None:
+            missing = "pat_str" if pat_str is None else "mergeable_ranks" if mergeable_ranks is None else "special_tokens"
+            raise TypeError(f"Encoding() missing required keyword-only argument: {missing!r}")
+        family = _family_of(pat_str)
+        _check_ranks(mergeable_ranks)
+        if explicit_n_vocab:
+            _check_vocab_size(mergeable_ranks, special_tokens, explicit_n_vocab)
+        from streamtok.load import _data_of
+
+        enc = super().__new__(
+            cls, name, data=_data_of(mergeable_ranks), family=family, special_tokens=dict(special_tokens)
+        )
+        # The caller's objects, as tiktoken keeps them.
+        enc._pat_str = pat_str
+        enc._mergeable_ranks = mergeable_ranks
+        enc._special_tokens = special_tokens  # type: ignore[misc]  # the base's is read-only
+        enc._by_parts = True
+        return enc
 
     @classmethod
     def from_tiktoken_file(
@@ -57,31 +200,69 @@ class Encoding(_native.Encoding):
         """
         with open(path, "rb") as f:
             data = f.read()
-        specials = dict(special_tokens or {})
         name = name if name is not None else os.path.basename(os.fspath(path)).split(".")[0]
-        enc = cls(name, data=data, family=family, special_tokens=specials)
-        enc._source = (data, family, specials)
-        return enc
+        return cls(name, data=data, family=family, special_tokens=dict(special_tokens or {}))
 
     def __repr__(self) -> str:
         return f"<Encoding {self.name!r}>"
 
     def __reduce__(self) -> tuple[object, ...]:
-        source = getattr(self, "_source", None)
-        if source is None:
+        if self._by_parts:
+            return (_from_parts, (self.name, self._pat_str, self._mergeable_ranks, self._special_tokens))
+        if self._source is None:
             return (get_encoding, (self.name,))
-        data, family, specials = source
+        data, family, specials = self._source
         return (_rebuild, (self.name, data, family, specials))
+
+    # --- tiktoken's attributes --------------------------------------------------------------
+
+    @_lazy
+    def _pat_str(self) -> str:
+        """The pattern that splits text into pieces, as tiktoken spells it."""
+        return PATTERNS[self.family]
+
+    @_lazy
+    def _special_tokens(self) -> dict[str, int]:
+        """Special token texts and their ids."""
+        return super()._special_tokens
+
+    @_lazy
+    def _mergeable_ranks(self) -> dict[bytes, int]:
+        """Every mergeable token's bytes and rank."""
+        if self._source is not None:
+            from streamtok.load import _parse
+
+            return _parse(self._source[0], self.name)
+        # The built-in encodings rank their mergeable tokens 0, 1, 2, ... skipping only ids of
+        # special tokens (p50k's <|endoftext|> sits among them); a gap would raise KeyError here.
+        count = len(super().token_byte_values())
+        specials = set(self._special_tokens.values())
+        ids = [i for i in range(count + len(specials)) if i not in specials][:count]
+        return dict(zip(self.decode_tokens_bytes(ids), ids))
+
+    @_lazy
+    def _sorted_token_bytes(self) -> list[bytes]:
+        return sorted(self._mergeable_ranks)
+
+    @_lazy
+    def _special_texts(self) -> frozenset[str]:
+        return frozenset(self._special_tokens)
 
     @property
     def special_tokens_set(self) -> set[str]:
         """The texts of the special tokens."""
-        return set(self._special_tokens)
+        return set(self._special_texts)
 
     @property
     def eot_token(self) -> int:
         """The id of ``<|endoftext|>``."""
         return self._special_tokens["<|endoftext|>"]
+
+    def token_byte_values(self) -> list[bytes]:
+        """The bytes of every mergeable token, sorted (as tiktoken sorts them)."""
+        return list(self._sorted_token_bytes)
+
+    # --- encoding -----------------------------------------------------------------------------
 
     def encode(
         self,
@@ -107,9 +288,38 @@ class Encoding(_native.Encoding):
         allowed = self._check_specials(text, allowed_special, disallowed_special)
         return self._encode(text, allowed)
 
+    def encode_to_numpy(
+        self,
+        text: str,
+        *,
+        allowed_special: AllowedSpecial = frozenset(),
+        disallowed_special: DisallowedSpecial = "all",
+    ) -> npt.NDArray[np.uint32]:
+        """:meth:`encode` as a numpy ``uint32`` array (numpy is imported on this call only).
+
+        >>> get_encoding("o200k_base").encode_to_numpy("hello world").tolist()
+        [24912, 2375]
+        """
+        import numpy as np
+
+        ids = self.encode(text, allowed_special=allowed_special, disallowed_special=disallowed_special)
+        return np.array(ids, dtype=np.uint32)
+
+    def encode_ordinary_batch(
+        self, text: Iterable[str], *, num_threads: int = 8
+    ) -> list[list[int]]:
+        """Encode every text of ``text`` as :meth:`encode_ordinary` would, on up to
+        ``num_threads`` threads (no more than the texts and the CPUs can keep busy).
+
+        Raises:
+            ValueError: ``num_threads`` is not positive (as tiktoken).
+        """
+        texts = text if isinstance(text, list) else list(text)
+        return super().encode_ordinary_batch(texts, num_threads=_thread_count(num_threads, len(texts)))
+
     def encode_batch(
         self,
-        text: Sequence[str],
+        text: Iterable[str],
         *,
         num_threads: int = 8,
         allowed_special: AllowedSpecial = frozenset(),
@@ -118,11 +328,62 @@ class Encoding(_native.Encoding):
         """Encode every text of ``text`` as :meth:`encode` would, on up to ``num_threads`` threads.
 
         Raises:
-            ValueError: a text holds a special token that is disallowed.
+            ValueError: a text holds a special token that is disallowed, or ``num_threads`` is
+                not positive.
         """
+        texts = text if isinstance(text, list) else list(text)
+        threads = _thread_count(num_threads, len(texts))
         allowed, disallowed = self._special_sets(allowed_special, disallowed_special)
         # The texts are searched for disallowed special tokens on the worker threads too.
-        return self._encode_batch(list(text), allowed, num_threads=num_threads, disallowed=disallowed or None)
+        return self._encode_batch(texts, allowed, num_threads=threads, disallowed=disallowed or None)
+
+    def count_batch(self, texts: Iterable[str], *, num_threads: int = 8) -> list[int]:
+        """The token count of every text of ``texts`` (as :meth:`count`), on up to
+        ``num_threads`` threads without the GIL.
+
+        Raises:
+            ValueError: ``num_threads`` is not positive.
+
+        >>> get_encoding("o200k_base").count_batch(["hello world", "hi"])
+        [2, 1]
+        """
+        texts = texts if isinstance(texts, list) else list(texts)
+        return super().count_batch(texts, num_threads=_thread_count(num_threads, len(texts)))
+
+    def encode_with_unstable(
+        self,
+        text: str,
+        *,
+        allowed_special: AllowedSpecial = frozenset(),
+        disallowed_special: DisallowedSpecial = "all",
+    ) -> tuple[list[int], list[list[int]]]:
+        """tiktoken's stable tokens of ``text`` and the token sequences that may complete them.
+
+        The first list holds the tokens of a prefix of ``text`` that no continuation changes;
+        each sequence of the second, after them, covers the rest of ``text``. The result is
+        tiktoken's, heuristics included (the order of the sequences is not defined); for exact
+        tokens of a growing text use :meth:`stream_encoder`.
+
+        Raises:
+            ValueError: ``text`` holds a special token that is disallowed.
+        """
+        from streamtok._unstable import encode_with_unstable
+
+        allowed = self._check_specials(text, allowed_special, disallowed_special)
+        return encode_with_unstable(self, text, allowed)
+
+    def _encode_single_piece(self, text_or_bytes: str | bytes) -> list[int]:
+        """Tokens of one piece merged whole, without the pattern's split (tiktoken's private
+        call of the same name); special tokens are not recognised."""
+        if isinstance(text_or_bytes, str):
+            text_or_bytes = text_or_bytes.encode("utf-8")
+        return super()._encode_single_piece(text_or_bytes)
+
+    def _encode_bytes(self, text: bytes) -> list[int]:
+        """Tokens of bytes that need not be UTF-8, as tiktoken's ``_encode_bytes`` gives them."""
+        from streamtok._unstable import encode_bytes
+
+        return encode_bytes(self, text)
 
     def stream(
         self, *, allowed_special: AllowedSpecial = frozenset(), max_open_bytes: int | None = None
@@ -162,19 +423,54 @@ class Encoding(_native.Encoding):
         """
         return _native.StreamEncoder(self, allowed_special=allowed_special, max_open_bytes=max_open_bytes)
 
+    # --- decoding -----------------------------------------------------------------------------
+
     def decode(self, tokens: Sequence[int], errors: str = "replace") -> str:
         """Decode token ids into text; bytes that are not UTF-8 follow ``errors``.
+
+        Raises:
+            KeyError: an id is no token (``Invalid token for decoding: <id>``, as tiktoken).
 
         >>> get_encoding("o200k_base").decode([24912, 2375])
         'hello world'
         """
         return self.decode_bytes(tokens).decode("utf-8", errors=errors)
 
+    def decode_with_offsets(self, tokens: Sequence[int]) -> tuple[str, list[int]]:
+        """The text of ``tokens`` and, for each token, the index in it of the first character
+        that holds a byte of the token.
+
+        Raises:
+            UnicodeDecodeError: the tokens' bytes are not UTF-8 (as tiktoken).
+            KeyError: an id is no token.
+
+        >>> get_encoding("o200k_base").decode_with_offsets([24912, 2375])
+        ('hello world', [0, 5])
+        """
+        parts = self.decode_tokens_bytes(tokens)
+        offsets = []
+        chars = 0
+        for part in parts:
+            # A token that starts inside a character belongs to that character.
+            offsets.append(max(0, chars - (0x80 <= part[0] < 0xC0)))
+            chars += sum(1 for b in part if not 0x80 <= b < 0xC0)
+        return b"".join(parts).decode("utf-8", errors="strict"), offsets
+
     def decode_batch(
         self, batch: Sequence[Sequence[int]], *, errors: str = "replace", num_threads: int = 8
     ) -> list[str]:
         """Decode each list of token ids of ``batch``."""
+        _thread_count(num_threads, 1)  # checked as tiktoken checks it; decoding needs no threads
         return [self.decode(tokens, errors=errors) for tokens in batch]
+
+    def decode_bytes_batch(
+        self, batch: Sequence[Sequence[int]], *, num_threads: int = 8
+    ) -> list[bytes]:
+        """The bytes of each list of token ids of ``batch``."""
+        _thread_count(num_threads, 1)
+        return [self.decode_bytes(tokens) for tokens in batch]
+
+    # --- special tokens -----------------------------------------------------------------------
 
     def _check_specials(
         self,
@@ -185,7 +481,7 @@ class Encoding(_native.Encoding):
         """Raise if ``text`` holds a disallowed special token; return what the core allows."""
         allowed, disallowed = self._special_sets(allowed_special, disallowed_special)
         if disallowed:
-            pattern = _special_pattern(frozenset(disallowed))
+            pattern = _special_pattern(disallowed)
             if not isinstance(text, str):
                 raise TypeError(f"'{type(text).__name__}' object is not an instance of 'str'")
             found = pattern.search(text)
@@ -197,20 +493,67 @@ class Encoding(_native.Encoding):
         self,
         allowed_special: AllowedSpecial,
         disallowed_special: DisallowedSpecial,
-    ) -> tuple[str | AbstractSet[str], AbstractSet[str]]:
+    ) -> tuple[str | AbstractSet[str], frozenset[str]]:
         """What the core allows, and the special tokens whose text must raise."""
-        allowed: AbstractSet[str] = (
-            self.special_tokens_set if allowed_special == "all" else allowed_special
-        )
+        if allowed_special == "all":
+            if disallowed_special == "all":
+                return "all", frozenset()
+            return "all", frozenset(disallowed_special)
         if disallowed_special == "all":
-            disallowed_special = self.special_tokens_set - allowed
-        return ("all" if allowed_special == "all" else allowed), frozenset(disallowed_special)
+            # The same frozenset each call when nothing is allowed: its pattern is found at once.
+            if not allowed_special:
+                return allowed_special, self._special_texts
+            return allowed_special, self._special_texts - allowed_special
+        return allowed_special, frozenset(disallowed_special)
+
+
+def _check_ranks(mergeable_ranks: dict[bytes, int]) -> None:
+    """Refuse ranks that streamtok cannot hold, with a message about the dict."""
+    if not mergeable_ranks:
+        raise ValueError("mergeable_ranks is empty")
+    ranks = mergeable_ranks.values()
+    if not set(map(type, ranks)) <= {int}:
+        bad = next(r for r in ranks if type(r) is not int)
+        raise TypeError(f"mergeable_ranks: a rank must be an int, got {type(bad).__name__}")
+    if min(ranks) < 0 or max(ranks) > _MAX_RANK:
+        bad = min(ranks) if min(ranks) < 0 else max(ranks)
+        raise ValueError(f"mergeable_ranks: rank {bad} is outside 0..{_MAX_RANK}")
+    if len(set(ranks)) != len(ranks):
+        seen: set[int] = set()
+        for rank in ranks:
+            if rank in seen:
+                raise ValueError(f"mergeable_ranks: two tokens have rank {rank}")
+            seen.add(rank)
+
+
+# The highest rank of a mergeable token that the core's tables hold.
+_MAX_RANK = (1 << 24) - 2
+
+
+def _check_vocab_size(
+    mergeable_ranks: dict[bytes, int], special_tokens: dict[str, int], n: int
+) -> None:
+    """tiktoken's ``explicit_n_vocab`` check (its asserts), with messages."""
+    size = len(mergeable_ranks) + len(special_tokens)
+    if size != n:
+        raise AssertionError(
+            f"explicit_n_vocab is {n}, but there are {size} mergeable and special tokens"
+        )
+    top = max(max(mergeable_ranks.values()), max(special_tokens.values(), default=0))
+    if top != n - 1:
+        raise AssertionError(f"explicit_n_vocab is {n}, but the highest token id is {top}")
+
+
+def _from_parts(
+    name: str, pat_str: str, mergeable_ranks: dict[bytes, int], special_tokens: dict[str, int]
+) -> Encoding:
+    return Encoding(
+        name, pat_str=pat_str, mergeable_ranks=mergeable_ranks, special_tokens=special_tokens
+    )
 
 
 def _rebuild(name: str, data: bytes, family: str, specials: dict[str, int]) -> Encoding:
-    enc = Encoding(name, data=data, family=family, special_tokens=specials)
-    enc._source = (data, family, specials)
-    return enc
+    return Encoding(name, data=data, family=family, special_tokens=specials)
 
 
 # Patterns of the special-token sets seen so far (a plain dict: functools would cost import time).

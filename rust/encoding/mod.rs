@@ -24,7 +24,10 @@ pub struct Encoding {
     name: String,
     family: Family,
     vocab: Arc<Vocab>,
+    /// Sorted by id.
     specials: Vec<(String, Rank)>,
+    /// The special tokens in tiktoken's order of precedence (see [`crate::pretok::special`]).
+    by_precedence: Vec<(String, Rank)>,
     special_bytes: HashMap<Rank, Box<[u8]>>,
     all_specials: Arc<SpecialMatcher>,
     /// Which lengths of token start where, for the merge of very long pieces (made on first use).
@@ -128,16 +131,23 @@ impl Encoding {
         if let Some(b) = (0..=255u8).find(|&b| spec.vocab.rank(&[b]).is_none()) {
             return Err(Error::MalformedVocab { line: 0, reason: format!("byte {b:#04x} has no token") });
         }
+        let by_precedence: Vec<(String, Rank)> = crate::pretok::special::tiktoken_precedence(&spec.specials)
+            .into_iter()
+            .map(|i| spec.specials[i].clone())
+            .collect();
+        let mut specials = spec.specials;
+        specials.sort_by_key(|s| s.1);
         let mut special_bytes = HashMap::new();
-        for (text, rank) in &spec.specials {
+        for (text, rank) in &specials {
             special_bytes.entry(*rank).or_insert_with(|| text.as_bytes().into());
         }
-        let all_specials = Arc::new(SpecialMatcher::new(spec.specials.iter().map(|(t, r)| (t.as_str(), *r))));
+        let all_specials = Arc::new(SpecialMatcher::new(by_precedence.iter().map(|(t, r)| (t.as_str(), *r))));
         Ok(Encoding {
             name: spec.name,
             family: spec.family,
             vocab: spec.vocab,
-            specials: spec.specials,
+            specials,
+            by_precedence,
             special_bytes,
             all_specials,
             starts: LazyStarts::default(),
@@ -185,12 +195,17 @@ impl Encoding {
         &self.all_specials
     }
 
-    /// A matcher for the special tokens named in `allowed` (unknown names are ignored).
+    /// A matcher for the special tokens named in `allowed` (unknown names are ignored), with
+    /// the tokens that are not allowed but can take an allowed one's place (one is a prefix of
+    /// the other), as tiktoken lets them.
     pub fn special_matcher<'a>(&self, allowed: impl IntoIterator<Item = &'a str>) -> SpecialMatcher {
         let wanted: std::collections::HashSet<&str> = allowed.into_iter().collect();
-        SpecialMatcher::new(
-            self.specials.iter().filter(|(t, _)| wanted.contains(t.as_str())).map(|(t, r)| (t.as_str(), *r)),
-        )
+        let nested = self.all_specials.is_nested();
+        let competes = |t: &str| wanted.iter().any(|w| w.starts_with(t) || t.starts_with(w));
+        SpecialMatcher::ranked(self.by_precedence.iter().filter_map(|(t, r)| {
+            let allowed = wanted.contains(t.as_str());
+            (allowed || (nested && competes(t))).then_some((t.as_str(), *r, allowed))
+        }))
     }
 
     /// Highest token id, special tokens included.

@@ -3,8 +3,10 @@
 //! Threads take small chunks of items from a shared counter until none are left, so a batch
 //! whose costly items sit together (a corpus sorted by language) still keeps every thread busy.
 
+use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver};
+use std::thread::{Scope, ScopedJoinHandle};
 
 /// Items per chunk: small enough to even out the threads' loads, large enough to make the shared
 /// counter cheap (16 chunks per thread, at most 64 items).
@@ -13,10 +15,17 @@ fn chunk_len(items: usize, threads: usize) -> usize {
 }
 
 /// `f` over every item, on up to `threads` scoped threads; results keep the items' order.
-pub fn parallel_map<I: Sync, T: Send>(items: &[I], threads: usize, f: &(impl Fn(&I) -> T + Sync)) -> Vec<T> {
+///
+/// Fails when the OS refuses to start a thread; the threads already started stop after their
+/// current chunk.
+pub fn parallel_map<I: Sync, T: Send>(
+    items: &[I],
+    threads: usize,
+    f: &(impl Fn(&I) -> T + Sync),
+) -> io::Result<Vec<T>> {
     let threads = threads.clamp(1, items.len().max(1));
     if threads == 1 {
-        return items.iter().map(f).collect();
+        return Ok(items.iter().map(f).collect());
     }
     let chunk = chunk_len(items.len(), threads);
     let next = AtomicUsize::new(0);
@@ -28,16 +37,45 @@ pub fn parallel_map<I: Sync, T: Send>(items: &[I], threads: usize, f: &(impl Fn(
         done
     };
     let mut parts: Vec<(usize, Vec<T>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let (handles, refused) = spawn_workers(scope, threads - 1, work);
+        if let Some(e) = refused {
+            stop(items, &next, handles);
+            return Err(e);
+        }
         let mut parts = work();
         for h in handles {
             // A panicking worker re-raises its panic here, where the bindings turn it into an error.
             parts.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
         }
-        parts
-    });
+        Ok(parts)
+    })?;
     parts.sort_unstable_by_key(|p| p.0);
-    parts.into_iter().flat_map(|p| p.1).collect()
+    Ok(parts.into_iter().flat_map(|p| p.1).collect())
+}
+
+/// Starts up to `n` threads running `work`: the handles of those started, and the error of the
+/// first the OS refused (no more are tried after it).
+fn spawn_workers<'scope, R: Send + 'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    n: usize,
+    work: impl FnOnce() -> R + Send + Clone + 'scope,
+) -> (Vec<ScopedJoinHandle<'scope, R>>, Option<io::Error>) {
+    let mut handles = Vec::with_capacity(n);
+    for _ in 0..n {
+        match std::thread::Builder::new().spawn_scoped(scope, work.clone()) {
+            Ok(h) => handles.push(h),
+            Err(e) => return (handles, Some(e)),
+        }
+    }
+    (handles, None)
+}
+
+/// Makes the started workers find no chunk left, and waits for them.
+fn stop<I, R>(items: &[I], next: &AtomicUsize, handles: Vec<ScopedJoinHandle<'_, R>>) {
+    next.store(items.len(), Ordering::Relaxed);
+    for h in handles {
+        h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+    }
 }
 
 /// Chunks of results of [`parallel_chunks`], as `(index of the chunk's first item, results)`.
@@ -72,39 +110,38 @@ fn take<I, T>(items: &[I], chunk: usize, next: &AtomicUsize, f: &impl Fn(&I) -> 
 /// on the calling thread and gets the results a chunk at a time, in no set order, through
 /// [`Chunks`]: it can turn results into what only it may make (Python objects) while the other
 /// threads compute the rest, and compute chunks itself when none is ready. When `consume`
-/// returns early, the other threads stop after their current chunk.
+/// returns early, the other threads stop after their current chunk. Fails, without calling
+/// `consume`, when the OS refuses to start a thread.
 pub fn parallel_chunks<I: Sync, T: Send, F: Fn(&I) -> T + Sync, R>(
     items: &[I],
     threads: usize,
     f: &F,
     consume: impl FnOnce(Chunks<'_, I, F, T>) -> R,
-) -> R {
+) -> io::Result<R> {
     let threads = threads.clamp(1, items.len().max(1));
     let chunk = chunk_len(items.len(), threads);
     let next = AtomicUsize::new(0);
     let (sender, done) = channel();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads)
-            .map(|_| {
-                let sender = sender.clone();
-                let next = &next;
-                scope.spawn(move || {
-                    while let Some(part) = take(items, chunk, next, f) {
-                        if sender.send(part).is_err() {
-                            return;
-                        }
-                    }
-                })
-            })
-            .collect();
+        let next_ref = &next;
         // The workers hold the only senders: `done` ends when the last one has finished.
-        drop(sender);
+        let (handles, refused) = spawn_workers(scope, threads - 1, move || {
+            while let Some(part) = take(items, chunk, next_ref, f) {
+                if sender.send(part).is_err() {
+                    return;
+                }
+            }
+        });
+        if let Some(e) = refused {
+            stop(items, &next, handles);
+            return Err(e);
+        }
         let out = consume(Chunks { items, f, chunk, next: &next, done });
         for h in handles {
             // A panicking worker re-raises its panic here, where the bindings turn it into an error.
             h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         }
-        out
+        Ok(out)
     })
 }
 
@@ -116,9 +153,12 @@ mod tests {
     fn parallel_map_keeps_order() {
         let items: Vec<usize> = (0..1000).collect();
         for threads in [1, 2, 3, 7] {
-            assert_eq!(parallel_map(&items, threads, &|x| x * 2), items.iter().map(|x| x * 2).collect::<Vec<_>>());
+            assert_eq!(
+                parallel_map(&items, threads, &|x| x * 2).unwrap(),
+                items.iter().map(|x| x * 2).collect::<Vec<_>>()
+            );
         }
-        assert!(parallel_map(&[] as &[usize], 2, &|x| *x).is_empty());
+        assert!(parallel_map(&[] as &[usize], 2, &|x| *x).unwrap().is_empty());
     }
 
     #[test]
@@ -132,11 +172,12 @@ mod tests {
                         assert!(seen[start + i].replace(r).is_none());
                     }
                 }
-            });
+            })
+            .unwrap();
             assert_eq!(seen, items.iter().map(|x| Some(x * 2)).collect::<Vec<_>>());
         }
         // Nothing to do, and a consumer that stops at once: both return.
-        assert!(parallel_chunks(&[] as &[usize], 2, &|x: &usize| *x, |chunks| chunks.next().is_none()));
-        assert_eq!(parallel_chunks(&items, 2, &|x: &usize| *x, |_| 7), 7);
+        assert!(parallel_chunks(&[] as &[usize], 2, &|x: &usize| *x, |chunks| chunks.next().is_none()).unwrap());
+        assert_eq!(parallel_chunks(&items, 2, &|x: &usize| *x, |_| 7).unwrap(), 7);
     }
 }

@@ -14,7 +14,8 @@ pub struct Spec {
     pub family: Family,
     /// The mergeable tokens.
     pub vocab: Arc<Vocab>,
-    /// Special tokens and their ids, sorted by id.
+    /// Special tokens and their ids, in the order of the dict that named them (where one is a
+    /// prefix of another, the order decides which tiktoken matches).
     pub specials: Vec<(String, Rank)>,
 }
 
@@ -67,8 +68,6 @@ impl Spec {
         }
         let vocab = Vocab::from_pairs(pairs);
         // Two texts may share an id (o200k_harmony's do); decoding gives the first one's text.
-        let mut specials = specials;
-        specials.sort_by_key(|s| s.1);
         for (text, id) in &specials {
             if text.is_empty() {
                 return Err(Error::InvalidSpecial(text.clone(), "empty text".to_string()));

@@ -7,7 +7,7 @@ use crate::encoding::Spec;
 use crate::pretok::special::SpecialMatcher;
 use crate::pretok::Family;
 use crate::vocab::Rank;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use std::borrow::Cow;
@@ -17,6 +17,11 @@ use std::sync::Arc;
 #[pyclass(name = "Encoding", module = "streamtok._native", subclass, frozen)]
 pub struct PyEncoding {
     pub(crate) inner: Arc<Encoding>,
+}
+
+/// The error of a thread the OS refused to start, worded as Python's `threading` words it.
+fn thread_error(e: std::io::Error) -> PyErr {
+    pyo3::exceptions::PyRuntimeError::new_err(format!("can't start new thread: {e}"))
 }
 
 /// `f` over the UTF-8 texts of the `str` objects `texts` yields, borrowed where they need no copy.
@@ -52,7 +57,8 @@ impl PyEncoding {
         f: impl Fn(&str) -> T + Sync,
     ) -> PyResult<Vec<T>> {
         with_texts(texts, |strs| {
-            Ok(py.detach(|| crate::encoding::parallel::parallel_map(strs, num_threads, &|t: &&str| f(t))))
+            py.detach(|| crate::encoding::parallel::parallel_map(strs, num_threads, &|t: &&str| f(t)))
+                .map_err(thread_error)
         })
     }
 
@@ -94,7 +100,8 @@ impl PyEncoding {
                     *slot = Some(list_of(py, ids)?);
                 }
             }
-        })?;
+        })
+        .map_err(thread_error)??;
         let lists: Vec<Bound<'py, PyList>> = lists.into_iter().flatten().collect();
         if lists.len() != strs.len() {
             return Err(pyo3::exceptions::PyRuntimeError::new_err("a text of the batch was not encoded"));
@@ -250,7 +257,9 @@ impl PyEncoding {
         with_texts(texts, |strs| {
             if let Some(forbidden) = forbidden {
                 let find = |t: &&str| forbidden.find(t.as_bytes(), 0).map(|(start, end, _)| (start, end));
-                let found = py.detach(|| crate::encoding::parallel::parallel_map(strs, num_threads, &find));
+                let found = py
+                    .detach(|| crate::encoding::parallel::parallel_map(strs, num_threads, &find))
+                    .map_err(thread_error)?;
                 if let Some((text, (start, end))) = strs.iter().zip(found).find_map(|(t, f)| Some((t, f?))) {
                     let raise = py.import("streamtok._encoding")?.getattr("_raise_disallowed")?;
                     return Err(match raise.call1((&text[start..end],)) {
@@ -263,32 +272,73 @@ impl PyEncoding {
         })
     }
 
+    /// Tokens of the last piece of `text` after its last special token of `allowed` (0 when
+    /// the text ends with one or is empty): what tiktoken's `encode_with_unstable` and
+    /// `_encode_bytes` start from, as the tokens that text to come may still change.
+    #[pyo3(signature = (text, allowed=None))]
+    fn _last_piece_tokens(&self, text: &Bound<'_, PyAny>, allowed: Option<&Bound<'_, PyAny>>) -> PyResult<usize> {
+        let matcher = self.matcher(allowed)?;
+        let text = text_of(text)?;
+        let mut start = 0;
+        while let Some((_, end, _)) = matcher.find(text.as_bytes(), start) {
+            start = end;
+        }
+        let last = self.inner.family().pieces(&text[start..]).last();
+        Ok(last.map_or(0, |piece| crate::bpe::count_piece(self.inner.vocab(), piece)))
+    }
+
+    /// Tokens of `piece` merged as one piece, with no pre-tokenizer split (tiktoken's
+    /// `_encode_single_piece`); special tokens are not recognised.
+    fn _encode_single_piece<'py>(&self, py: Python<'py>, piece: &[u8]) -> PyResult<Bound<'py, PyList>> {
+        let mut out = Vec::new();
+        if !piece.is_empty() {
+            crate::bpe::encode_piece(self.inner.vocab(), piece, &mut out);
+        }
+        list_of(py, &out)
+    }
+
     /// The bytes of `tokens`, concatenated.
     fn decode_bytes<'py>(&self, py: Python<'py>, tokens: Vec<Rank>) -> PyResult<Bound<'py, PyBytes>> {
         let ids: Vec<u64> = tokens.into_iter().map(u64::from).collect();
         Ok(PyBytes::new(py, &self.inner.decode_bytes(&ids)?))
     }
 
-    /// The bytes of one token, special tokens included.
+    /// The bytes of one token, special tokens included; an unknown id raises `KeyError(str(id))`
+    /// as tiktoken's does.
     fn decode_single_token_bytes<'py>(&self, py: Python<'py>, token: Rank) -> PyResult<Bound<'py, PyBytes>> {
-        Ok(PyBytes::new(py, self.inner.decode_single(u64::from(token))?))
+        let bytes = self.inner.decode_single(u64::from(token)).map_err(|_| PyKeyError::new_err(token.to_string()))?;
+        Ok(PyBytes::new(py, bytes))
     }
 
     /// The bytes of each token.
     fn decode_tokens_bytes<'py>(&self, py: Python<'py>, tokens: Vec<Rank>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-        tokens.into_iter().map(|t| Ok(PyBytes::new(py, self.inner.decode_single(u64::from(t))?))).collect()
+        tokens.into_iter().map(|t| self.decode_single_token_bytes(py, t)).collect()
     }
 
     /// The id of the token whose text or bytes are `text_or_bytes`, special tokens included.
+    ///
+    /// As in tiktoken, a `str` is encoded strictly (surrogates raise `UnicodeEncodeError`) and
+    /// bytes that are no token raise `KeyError(bytes)`.
     fn encode_single_token(&self, text_or_bytes: &Bound<'_, PyAny>) -> PyResult<Rank> {
-        if let Ok(b) = text_or_bytes.cast::<PyBytes>() {
-            return Ok(self.inner.encode_single_token(b.as_bytes())?);
-        }
-        if text_or_bytes.is_instance_of::<PyString>() {
-            let text = text_of(text_or_bytes)?;
-            return Ok(self.inner.encode_single_token(text.as_bytes())?);
-        }
-        Err(type_error("str | bytes", text_or_bytes))
+        let bytes: Cow<'_, [u8]> = if let Ok(b) = text_or_bytes.cast::<PyBytes>() {
+            Cow::Borrowed(b.as_bytes())
+        } else if let Ok(s) = text_or_bytes.cast::<PyString>() {
+            match s.to_str() {
+                Ok(text) => Cow::Borrowed(text.as_bytes()),
+                // str.encode raises tiktoken's UnicodeEncodeError, naming the surrogates.
+                Err(_) => {
+                    return Err(text_or_bytes
+                        .call_method1("encode", ("utf-8",))
+                        .err()
+                        .unwrap_or_else(|| PyValueError::new_err("text is not valid UTF-8")))
+                }
+            }
+        } else {
+            return Err(type_error("str | bytes", text_or_bytes));
+        };
+        self.inner
+            .encode_single_token(&bytes)
+            .map_err(|_| PyKeyError::new_err(PyBytes::new(text_or_bytes.py(), &bytes).unbind()))
     }
 
     /// Whether `token` is the id of a special token.

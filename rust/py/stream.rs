@@ -7,7 +7,7 @@ use crate::stream::{Snapshot, Stream};
 use crate::vocab::Rank;
 use pyo3::exceptions::{PyUnicodeDecodeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyMemoryView};
+use pyo3::types::{PyByteArray, PyBytes, PyFrozenSet, PyMemoryView, PyString};
 use std::borrow::Cow;
 
 /// A stream over `encoding` (an `Encoding`, an encoding name or a model name).
@@ -37,6 +37,20 @@ fn open_stream(
         stream.set_max_open_bytes(max);
     }
     Ok((stream, enc.unbind()))
+}
+
+/// What a stream keeps of `allowed_special`, to pickle and copy: `"all"` (or another `str`, which
+/// the matcher refuses), else the texts as a `frozenset`; never the caller's object, which may be
+/// an iterator that opening the stream used up, or a set the caller changes later.
+fn resolved_allowed<'py>(allowed: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match allowed {
+        None => Ok(None),
+        Some(a) if a.is_instance_of::<PyString>() => Ok(Some(a.clone())),
+        Some(a) => {
+            let texts: Vec<String> = a.try_iter()?.map(|t| t?.extract::<String>()).collect::<PyResult<_>>()?;
+            Ok(Some(PyFrozenSet::new(a.py(), &texts)?.into_any()))
+        }
+    }
 }
 
 /// The arguments `_restore` takes to rebuild a stream: encoding, allowed specials, state, limit.
@@ -166,8 +180,9 @@ macro_rules! stream_class {
                 allowed_special: Option<&Bound<'_, PyAny>>,
                 max_open_bytes: Option<usize>,
             ) -> PyResult<Self> {
-                let (inner, encoding) = open_stream(py, encoding, allowed_special, max_open_bytes)?;
-                Ok($rust { inner, encoding, allowed: allowed_special.map(|a| a.clone().unbind()) })
+                let allowed = resolved_allowed(allowed_special)?;
+                let (inner, encoding) = open_stream(py, encoding, allowed.as_ref(), max_open_bytes)?;
+                Ok($rust { inner, encoding, allowed: allowed.map(Bound::unbind) })
             }
 
             #[staticmethod]
@@ -185,9 +200,20 @@ macro_rules! stream_class {
                 max_open_bytes: Option<usize>,
                 first_from: usize,
             ) -> PyResult<Self> {
-                let (inner, encoding) =
-                    restore(py, encoding, allowed, carry, held, tail, committed, finished, max_open_bytes, first_from)?;
-                Ok($rust { inner, encoding, allowed: allowed.map(|a| a.clone().unbind()) })
+                let allowed = resolved_allowed(allowed)?;
+                let (inner, encoding) = restore(
+                    py,
+                    encoding,
+                    allowed.as_ref(),
+                    carry,
+                    held,
+                    tail,
+                    committed,
+                    finished,
+                    max_open_bytes,
+                    first_from,
+                )?;
+                Ok($rust { inner, encoding, allowed: allowed.map(Bound::unbind) })
             }
 
             /// Pickles the stream mid-way: its encoding (by name), allowed specials and open tail.

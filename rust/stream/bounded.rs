@@ -58,7 +58,7 @@ impl Stream {
         // The first piece runs to the end of the ordinary text, and is open.
         let end = match self.specials.as_deref() {
             None => bytes.len(),
-            Some(m) => match m.find(bytes, self.special_from) {
+            Some(m) => match m.find_open(bytes, self.special_from) {
                 Some(_) => return false,
                 None => bytes.len() - m.pending_prefix(bytes),
             },

@@ -679,7 +679,7 @@ impl Stream {
             // delta may complete into one; only a special token ends it for sure.
             let (end, special) = match self.specials.as_deref() {
                 None => (bytes.len(), None),
-                Some(m) => match m.find(bytes, pos.max(search_from)) {
+                Some(m) => match m.find_open(bytes, pos.max(search_from)) {
                     Some((s, e, rank)) => (s, Some((e, rank))),
                     None => (bytes.len() - m.pending_prefix(&bytes[pos..]), None),
                 },
@@ -737,6 +737,10 @@ impl Stream {
         }
         self.tail_count = match (&self.specials, self.held) {
             (_, Some(_)) => self.count_tail(&(self.tail.clone() + "\u{fffd}")),
+            // Held back as the start of a longer special token, a whole one may wait in the tail.
+            (Some(m), None) if m.has_enclosed() && m.find(self.tail.as_bytes(), 0).is_some() => {
+                self.count_tail(&self.tail)
+            }
             // The tail holds no whole special token (each one found went out with the text
             // before it), so as if the input ended it is all ordinary text.
             (_, None) => self.count_open_tail(open_len),

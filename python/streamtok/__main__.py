@@ -1,0 +1,7 @@
+"""``python -m streamtok``: the ``streamtok`` command."""
+
+import sys
+
+from streamtok.cli import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+"""``tiktoken.core``: the Encoding class."""
+
+from streamtok import Encoding
+
+__all__ = ["Encoding"]
