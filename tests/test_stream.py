@@ -662,6 +662,7 @@ def test_push_returns_plain_ints_on_both_sides_of_the_kept_ones() -> None:
     assert seen == sorted(seen) and all(type(n) is int and n == int(str(n)) for n in seen)
 
 
+@pytest.mark.caches
 def test_push_hands_out_each_count_of_a_block_as_one_kept_int() -> None:
     # The kept ints of counts are made a block of 256 at a time, at the first count of a block
     # that a push returns: one token a push, every count from 1 to past the third block comes out

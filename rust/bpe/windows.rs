@@ -33,7 +33,7 @@ pub struct WindowMemo {
     /// Empty until the first window comes.
     slots: Vec<Entry>,
     size: usize,
-    /// Off ([`crate::cache::enabled`]), every window is merged.
+    /// Off ([`crate::cache::on`]), every window is merged.
     on: bool,
 }
 
@@ -43,7 +43,7 @@ impl WindowMemo {
         WindowMemo {
             slots: Vec::new(),
             size: (n / 256).clamp(16, 1024).next_power_of_two(),
-            on: crate::cache::enabled(),
+            on: crate::cache::on(crate::cache::Cache::Windows),
         }
     }
 

@@ -28,7 +28,7 @@ pub struct DeltaMemo {
 
 impl Default for DeltaMemo {
     fn default() -> Self {
-        Self::new(super::enabled())
+        Self::new(super::on(super::Cache::Delta))
     }
 }
 

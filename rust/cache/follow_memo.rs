@@ -89,7 +89,7 @@ pub struct FollowMemo {
 
 impl Default for FollowMemo {
     fn default() -> Self {
-        Self::new(super::enabled())
+        Self::new(super::on(super::Cache::Follow))
     }
 }
 

@@ -38,13 +38,13 @@ pub struct LongPieces {
     /// Empty until the first piece is kept.
     slots: Vec<Option<Entry>>,
     held: usize,
-    /// Off ([`crate::cache::enabled`]), nothing is kept.
+    /// Off ([`crate::cache::on`]), nothing is kept.
     on: bool,
 }
 
 impl Default for LongPieces {
     fn default() -> Self {
-        LongPieces { slots: Vec::new(), held: 0, on: super::enabled() }
+        LongPieces { slots: Vec::new(), held: 0, on: super::on(super::Cache::Long) }
     }
 }
 

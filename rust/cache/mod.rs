@@ -3,8 +3,9 @@
 //! of them (key, scope, size, eviction, why a hit is exact, what it pays).
 //!
 //! `STREAMTOK_CACHES=off` in the environment, read once when the first cache is made, turns every
-//! one of them off: lookups miss and nothing is kept. The test suite runs a second time that way
-//! to show that no cache changes a result.
+//! one of them off: lookups miss and nothing is kept (`off:pair,ints` turns off the ones named,
+//! to measure what each pays). The test suite runs a second time with all of them off, to show
+//! that no cache changes a result.
 
 pub mod atomic_table;
 pub mod delta_memo;
@@ -15,20 +16,96 @@ pub mod pieces;
 pub mod rank_cache;
 pub mod scratch;
 
-use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
 
-/// Whether caches are on in this process (see the module doc).
+/// The caches, by the names `STREAMTOK_CACHES` takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cache {
+    /// The piece tiers of one-shot calls ([`pieces`]).
+    Pieces,
+    /// Pieces too long for the tiers ([`long_pieces`]).
+    Long,
+    /// Rank lookups of one call's merges ([`rank_cache`]).
+    Ranks,
+    /// Pair checks ([`pair_memo`]).
+    Pair,
+    /// What short deltas add after a token ([`follow_memo`]).
+    Follow,
+    /// Short deltas on their own ([`delta_memo`]).
+    Delta,
+    /// The windows of one long piece's merge (`bpe::windows`).
+    Windows,
+    /// Python ints kept for counts and ids (`py::ffi::ints`).
+    Ints,
+}
+
+/// Every cache with its name.
+pub const CACHES: [(Cache, &str); 8] = [
+    (Cache::Pieces, "pieces"),
+    (Cache::Long, "long"),
+    (Cache::Ranks, "ranks"),
+    (Cache::Pair, "pair"),
+    (Cache::Follow, "follow"),
+    (Cache::Delta, "delta"),
+    (Cache::Windows, "windows"),
+    (Cache::Ints, "ints"),
+];
+
+/// Whether every cache is on in this process (see the module doc).
 #[inline]
 pub fn enabled() -> bool {
-    // 0: not read yet, 1: on, 2: off. Every thread reads the same environment, so a race
-    // only reads it twice.
-    static STATE: AtomicU8 = AtomicU8::new(0);
-    match STATE.load(Relaxed) {
-        0 => {
-            let off = std::env::var("STREAMTOK_CACHES").is_ok_and(|v| v.eq_ignore_ascii_case("off"));
-            STATE.store(if off { 2 } else { 1 }, Relaxed);
-            !off
-        }
-        state => state == 1,
+    off_mask() == 0
+}
+
+/// Whether `cache` is on in this process: `STREAMTOK_CACHES=off` turns every cache off, and
+/// `STREAMTOK_CACHES=off:pair,ints` the ones named (to measure what each one pays).
+#[inline]
+pub fn on(cache: Cache) -> bool {
+    off_mask() & 1 << cache as u16 == 0
+}
+
+/// The caches turned off, one bit each; read once.
+#[inline]
+fn off_mask() -> u16 {
+    // Bit 15: read already. Every thread reads the same environment, so a race only reads it
+    // twice.
+    static OFF: AtomicU16 = AtomicU16::new(0);
+    let off = OFF.load(Relaxed);
+    if off != 0 {
+        return off & 0x7fff;
+    }
+    let off = parse(std::env::var("STREAMTOK_CACHES").ok().as_deref());
+    OFF.store(off | 0x8000, Relaxed);
+    off
+}
+
+/// The mask of caches that a value of `STREAMTOK_CACHES` turns off (none for a value it does
+/// not know).
+fn parse(value: Option<&str>) -> u16 {
+    let all = (1 << CACHES.len()) - 1;
+    match value.map(str::trim) {
+        Some(v) if v.eq_ignore_ascii_case("off") => all,
+        Some(v) => match v.strip_prefix("off:") {
+            Some(names) => names
+                .split(',')
+                .filter_map(|n| CACHES.iter().find(|(_, name)| name.eq_ignore_ascii_case(n.trim())))
+                .fold(0, |mask, (cache, _)| mask | 1 << *cache as u16),
+            None => 0,
+        },
+        None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_variable_turns_off_all_caches_or_the_ones_it_names() {
+        assert_eq!(parse(None), 0);
+        assert_eq!(parse(Some("on")), 0);
+        assert_eq!(parse(Some("OFF")), 0xff);
+        assert_eq!(parse(Some("off:pair, ints")), 1 << Cache::Pair as u16 | 1 << Cache::Ints as u16);
+        assert_eq!(parse(Some("off:nothing")), 0);
     }
 }

@@ -36,7 +36,7 @@ pub struct PairMemo<V> {
 
 impl<V: Packed> Default for PairMemo<V> {
     fn default() -> Self {
-        Self::new(super::enabled())
+        Self::new(super::on(super::Cache::Pair))
     }
 }
 

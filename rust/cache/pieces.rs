@@ -338,7 +338,7 @@ pub struct PieceCaches {
     short_wide: ShortWidePieces,
     longer: LongerPieces,
     long: LongPieces,
-    /// Off ([`crate::cache::enabled`]), every piece's key is [`Key::None`].
+    /// Off ([`crate::cache::on`]), every piece's key is [`Key::None`].
     on: bool,
 }
 
@@ -349,7 +349,7 @@ impl Default for PieceCaches {
             short_wide: ShortWidePieces::default(),
             longer: LongerPieces::default(),
             long: LongPieces::default(),
-            on: super::enabled(),
+            on: super::on(super::Cache::Pieces),
         }
     }
 }

@@ -23,7 +23,7 @@ pub struct RankCache<'a> {
     filter: &'a Filter,
     /// Packed key with its rank (or [`MISS`]) in the top 24 bits; 0 is an empty slot.
     slots: &'a mut RankSlots,
-    /// Off ([`crate::cache::enabled`]), every lookup goes to the vocabulary.
+    /// Off ([`crate::cache::on`]), every lookup goes to the vocabulary.
     on: bool,
 }
 
@@ -39,7 +39,7 @@ impl<'a> RankCache<'a> {
     /// A cache in front of `vocab` in `slots`, which only caches of `vocab` may have used
     /// (see [`rank_slots`]).
     pub fn new(vocab: &'a Vocab, slots: &'a mut RankSlots) -> Self {
-        RankCache { vocab, filter: vocab.filter(), slots, on: super::enabled() }
+        RankCache { vocab, filter: vocab.filter(), slots, on: super::on(super::Cache::Ranks) }
     }
 
     #[inline(always)]

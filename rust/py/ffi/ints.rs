@@ -76,7 +76,7 @@ unsafe fn make(slot: &AtomicPtr<ffi::PyObject>, n: usize) -> *mut ffi::PyObject 
 /// # Safety
 /// The thread is attached to the interpreter.
 pub(super) unsafe fn count_to_int(n: usize) -> *mut ffi::PyObject {
-    let Some(slot) = COUNTS.get(n).filter(|_| crate::cache::enabled()) else {
+    let Some(slot) = COUNTS.get(n).filter(|_| crate::cache::on(crate::cache::Cache::Ints)) else {
         // SAFETY: attached (the caller's contract).
         return unsafe { ffi::PyLong_FromSize_t(n) };
     };

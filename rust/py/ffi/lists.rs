@@ -12,7 +12,7 @@ pub(super) fn list_of<'py>(py: Python<'py>, ids: &[Rank]) -> PyResult<Bound<'py,
     let len = ffi::Py_ssize_t::try_from(ids.len())?;
     // SAFETY: attached (`py`); `PyList_New` gives a new reference or null with an exception set.
     let list = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyList_New(len))? };
-    let keep = crate::cache::enabled();
+    let keep = crate::cache::on(crate::cache::Cache::Ints);
     for (i, &id) in ids.iter().enumerate() {
         // SAFETY: attached.
         let int = unsafe { id_to_int(id, keep) };
