@@ -65,9 +65,9 @@ impl Resume {
     /// them out changes nothing the scan will find but their length: they lie inside the run of
     /// characters of one class that the loop it stopped in was reading (after its first
     /// character, before where it stopped), and the loop keeps nothing of them but offsets
-    /// after them. The loops that run over one class with no state qualify, and the one over
-    /// `U` letters of an o200k word when its last `L` letter is not among the bytes. `None`
-    /// otherwise. A resumed scan never reads those bytes again, and one that starts over reads
+    /// after them. The loops that run over one class with no state qualify, the one over `U`
+    /// letters of an o200k word when its last `L` letter is not among the bytes, and the one over
+    /// whitespace when its last character and last line break are not. `None` otherwise. A resumed scan never reads those bytes again, and one that starts over reads
     /// a shorter run of the same class, which ends where the longer one did.
     pub fn without(self, a: usize, b: usize) -> Option<Resume> {
         let (start, reached) = (self.start as usize, self.reached as usize);
@@ -79,13 +79,17 @@ impl Resume {
         match self.site {
             SITE_LETTERS | SITE_SPACE_LETTERS | SITE_OTHER | SITE_OTHER_NEWLINES | SITE_RUN | SITE_LOWER_RUN
             | SITE_UPPER_LOWER_RUN => {}
-            SITE_LOWER_WORD => {
-                let after_last_lower = state[0] as usize;
-                if after_last_lower > a && after_last_lower < b {
-                    return None;
-                }
-                if after_last_lower >= b {
-                    state[0] -= cut;
+            // Offsets after the bytes shift with them; one among them cannot be kept.
+            SITE_LOWER_WORD | SITE_WHITESPACE => {
+                let offsets = if self.site == SITE_LOWER_WORD { &mut state[..1] } else { &mut state[..] };
+                for offset in offsets {
+                    let at = *offset as usize;
+                    if at > a && at < b {
+                        return None;
+                    }
+                    if at >= b {
+                        *offset -= cut;
+                    }
                 }
             }
             _ => return None,

@@ -87,7 +87,7 @@ impl Stream {
             .find(|&q| no_token_spans(vocab, starts, &bytes[first..], q - first));
         let Some(q) = found else { return false };
         let Some(resume) = resume.without(keep, q) else { return false };
-        let Some(counted) = self.open[slot].cut_front(q - first, keep, out) else { return false };
+        let Some(counted) = self.open[slot].cut_front(vocab, bytes, q - first, keep, out) else { return false };
         self.committed += counted;
         self.tail_count -= counted;
         self.open[1 - slot].clear();
@@ -128,6 +128,8 @@ mod tests {
             (true, format!(" {}", run(&["ж", "щ", "ω", "é"], 3000))),
             (false, run(&["\0"], 5000)),
             (false, format!("Ab{}", run(&["a", "b"], 5000))),
+            (false, run(&[" ", " ", "\t", "\n", "\u{3000}"], 5000)),
+            (false, " ".repeat(5000)),
         ];
         for name in ["r50k_base", "cl100k_base", "o200k_base"] {
             let e = Encoding::builtin(name).unwrap();
@@ -163,7 +165,8 @@ mod tests {
                     assert_eq!(s.pending(), whole[ids.len()..], "{name} step {step}");
                     s.finish(Some(&mut ids));
                     assert_eq!(ids, whole, "{name} step {step}");
-                    if *bounded {
+                    // r50k_base has no token of two spaces: a run of spaces is let go of too.
+                    if *bounded || name == "r50k_base" && text.starts_with("  ") {
                         assert!(restored && longest < 2000, "{name} step {step}: held {longest} of {}", text.len());
                     }
                 }

@@ -308,7 +308,7 @@ impl Stream {
         }
         let mut out = out;
         if let Some(out) = out.as_deref_mut() {
-            out.extend(self.open[slot].ranks());
+            self.open[slot].extend_ranks(self.enc.vocab(), self.tail.as_bytes(), out);
         }
         self.committed += self.open[slot].count();
         self.restart(delta, slot, out);
@@ -344,7 +344,7 @@ impl Stream {
         } else {
             self.tail_count = self.open[slot].update(&self.enc, d, 0, d.len());
             // Only a delta that is one token is kept: its shape and that token.
-            if let (1, Some(rank)) = (self.tail_count, self.open[slot].ranks().next()) {
+            if let (1, Some(rank)) = (self.tail_count, self.open[slot].only_rank()) {
                 memo.put(d, self.shape as u8, rank);
             }
         }
@@ -379,8 +379,9 @@ impl Stream {
         }
         let mut out = out;
         if let Some(out) = out.as_deref_mut() {
-            out.extend(self.open[feeds].ranks());
-            out.extend(self.open[1 - feeds].ranks());
+            let (vocab, tail) = (self.enc.vocab(), self.tail.as_bytes());
+            self.open[feeds].extend_ranks(vocab, tail, out);
+            self.open[1 - feeds].extend_ranks(vocab, tail, out);
         }
         self.committed += self.open[0].count() + self.open[1].count();
         self.restart(delta, feeds, out);
@@ -700,7 +701,7 @@ impl Stream {
                 let from = if pos == 0 { self.first_from } else { pos };
                 let known = self.open.iter().find(|o| !o.is_empty() && o.start() == from && from + o.len() == pos + n);
                 match (out.as_deref_mut(), known) {
-                    (Some(out), Some(known)) => out.extend(known.ranks()),
+                    (Some(out), Some(known)) => known.extend_ranks(vocab, bytes, out),
                     (Some(out), None) => bpe::encode_piece_at(vocab, enc.help(), bytes, from, pos + n, out),
                     (None, _) => {}
                 }

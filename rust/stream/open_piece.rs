@@ -27,28 +27,44 @@
 use crate::bpe::{self, Join};
 use crate::cache::follow_memo::FollowKey;
 use crate::encoding::Encoding;
-use crate::vocab::Rank;
+use crate::vocab::{Rank, Vocab};
 
 /// The encoding of one growing piece of a stream's tail.
+///
+/// A piece may grow to megabytes (a run that no token boundary bounds, see `bounded`); past
+/// [`COMPACT_AT`] tokens, the older ones are kept as one bit a byte, set where a token ends,
+/// and their ranks are read again from the tail's bytes when they are needed (to hand out
+/// their ids, or in the rare update that reaches back that far). The piece then holds about
+/// an eighth of a byte a byte besides the text.
 #[derive(Clone, Default)]
 pub struct OpenPiece {
     /// Where the piece starts in the tail.
     start: usize,
-    /// `(end, rank)` of each token of the piece's bytes so far, ends counted from `start`.
+    /// The older tokens, compact: bit `p` is set when one ends `p + 1` bytes into the piece.
+    old: Vec<u64>,
+    /// How many tokens `old` holds, and where the last of them ends.
+    old_count: usize,
+    old_len: u32,
+    /// `(end, rank)` of each token after those, ends counted from `start`.
     tokens: Vec<(u32, Rank)>,
     /// Tokens of the re-encoded end (kept to reuse its allocation).
     scratch: Vec<(u32, Rank)>,
+    /// Tokens held in full before the older ones are made compact (0: [`COMPACT_AT`]).
+    compact_at: u32,
 }
+
+/// Tokens held in full, at most, by default (8 bytes each: 512 KiB).
+const COMPACT_AT: u32 = 1 << 16;
 
 impl OpenPiece {
     /// Bytes of the piece encoded so far.
     pub fn len(&self) -> usize {
-        self.tokens.last().map_or(0, |t| t.0 as usize)
+        self.tokens.last().map_or(self.old_len, |t| t.0) as usize
     }
 
     /// Whether nothing is encoded.
     pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
+        self.tokens.is_empty() && self.old_count == 0
     }
 
     /// Where the piece starts in the tail.
@@ -58,18 +74,93 @@ impl OpenPiece {
 
     /// Number of tokens.
     pub fn count(&self) -> usize {
-        self.tokens.len()
+        self.old_count + self.tokens.len()
     }
 
-    /// The tokens' ids.
-    pub fn ranks(&self) -> impl Iterator<Item = Rank> + '_ {
-        self.tokens.iter().map(|t| t.1)
+    /// The id of a piece of one token.
+    pub fn only_rank(&self) -> Option<Rank> {
+        match (self.old_count, &self.tokens[..]) {
+            (0, [(_, rank)]) => Some(*rank),
+            _ => None,
+        }
+    }
+
+    /// Appends the tokens' ids to `out`; `tail` is the tail the piece lies in.
+    pub fn extend_ranks(&self, vocab: &Vocab, tail: &[u8], out: &mut Vec<Rank>) {
+        if self.old_count > 0 {
+            let piece = &tail[self.start..];
+            let mut from = 0;
+            for end in self.old_ends() {
+                out.push(vocab.rank(&piece[from..end]).unwrap_or(Rank::MAX));
+                from = end;
+            }
+        }
+        out.extend(self.tokens.iter().map(|t| t.1));
+    }
+
+    /// The ends of the compact tokens, in order.
+    fn old_ends(&self) -> impl Iterator<Item = usize> + '_ {
+        self.old.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    64 * w + b + 1
+                })
+            })
+        })
+    }
+
+    /// Makes the compact tokens full again, in front of the others; returns how many.
+    #[cold]
+    #[inline(never)]
+    fn restore_all(&mut self, vocab: &Vocab, tail: &[u8]) -> usize {
+        let n = self.old_count;
+        if n == 0 {
+            return 0;
+        }
+        let mut full = Vec::with_capacity(n + self.tokens.len());
+        let piece = &tail[self.start..];
+        let mut from = 0;
+        for end in self.old_ends() {
+            full.push((end as u32, vocab.rank(&piece[from..end]).unwrap_or(Rank::MAX)));
+            from = end;
+        }
+        full.extend_from_slice(&self.tokens);
+        self.tokens = full;
+        self.old = Vec::new();
+        self.old_count = 0;
+        self.old_len = 0;
+        n
+    }
+
+    /// Past the limit of tokens held in full, makes all but the last half of them compact.
+    #[inline]
+    fn compact(&mut self) {
+        let at = if self.compact_at == 0 { COMPACT_AT } else { self.compact_at } as usize;
+        if self.tokens.len() <= at {
+            return;
+        }
+        let moved = self.tokens.len() - at / 2;
+        let last_end = self.tokens[moved - 1].0;
+        self.old.resize((last_end as usize).div_ceil(64), 0);
+        for &(end, _) in &self.tokens[..moved] {
+            let p = end as usize - 1;
+            self.old[p / 64] |= 1 << (p % 64);
+        }
+        self.old_count += moved;
+        self.old_len = last_end;
+        self.tokens.drain(..moved);
     }
 
     /// Forgets the piece.
     pub fn clear(&mut self) {
         self.tokens.clear();
         self.start = 0;
+        self.old = Vec::new();
+        self.old_count = 0;
+        self.old_len = 0;
         if self.tokens.capacity() > 256 {
             self.tokens = Vec::new();
             self.scratch = Vec::new();
@@ -96,7 +187,15 @@ impl OpenPiece {
     /// ends; the rest of the piece now starts at `start` in the tail. Appends the ids let go of
     /// to `out` when given and returns their number, or `None` (and changes nothing) when no
     /// token ends at `cut`.
-    pub fn cut_front(&mut self, cut: usize, start: usize, out: Option<&mut Vec<Rank>>) -> Option<usize> {
+    pub fn cut_front(
+        &mut self,
+        vocab: &Vocab,
+        tail: &[u8],
+        cut: usize,
+        start: usize,
+        out: Option<&mut Vec<Rank>>,
+    ) -> Option<usize> {
+        self.restore_all(vocab, tail);
         let k = self.tokens.partition_point(|t| t.0 as usize <= cut);
         if k == 0 || self.tokens[k - 1].0 as usize != cut {
             return None;
@@ -113,6 +212,7 @@ impl OpenPiece {
     /// Memory held beyond the struct itself.
     pub fn heap_bytes(&self) -> usize {
         (self.tokens.capacity() + self.scratch.capacity()) * std::mem::size_of::<(u32, Rank)>()
+            + self.old.capacity() * 8
     }
 
     /// Brings the encoding up to the piece `tail[start..end]` and returns its number of tokens.
@@ -132,7 +232,10 @@ impl OpenPiece {
                 self.tokens.push(((end - start) as u32, token));
                 1
             }
-            None => n,
+            None => {
+                self.compact();
+                n
+            }
         }
     }
 
@@ -142,12 +245,18 @@ impl OpenPiece {
         let (vocab, pairs) = (enc.vocab(), enc.pairs());
         let n = end - start;
         if self.start != start || self.len() > n {
-            self.tokens.clear();
+            self.clear();
             self.start = start;
         }
         let old = self.len();
         if old == n {
-            return self.tokens.len();
+            return self.count();
+        }
+        // Compact tokens come back in full when the update reaches them (never, but for a
+        // delta that changes the piece's last tens of thousands of tokens): here when no token
+        // is held in full, below when the checks go back past the first one held.
+        if self.old_count > 0 && self.tokens.is_empty() {
+            self.restore_all(vocab, tail);
         }
         let piece = &tail[start..];
         let k = self.tokens.len();
@@ -156,21 +265,22 @@ impl OpenPiece {
         let follow = self.tokens.last().and_then(|&(_, last)| FollowKey::of(last, &piece[old..n]));
         if let Some(token) = follow.and_then(|key| enc.caches().follows().get(key)) {
             self.tokens.push((n as u32, token));
-            return k + 1;
+            return self.count();
         }
         // Deltas most often end where tokens end: then the added bytes encode on their own and
         // their first token stays apart from the last one before them (Pairs, above).
         bpe::encode_spans(vocab, enc.help(), piece, old, n, &mut self.tokens);
         if k == 0 {
-            return self.tokens.len();
+            return self.count();
         }
         // When the delta is one token, a pair that joins into one token is replaced by it, and
         // that token is checked against the one before it, and so on back (Pairs again: every
         // pair of the result stays apart, and a token alone is what its own bytes merge into).
         // Byte by byte, a run of spaces or punctuation mostly grows its last token this way.
-        let mut last = k;
+        let (mut last, mut k) = (k, k);
         let k = loop {
-            let before = if last >= 2 { self.tokens[last - 2].0 as usize } else { 0 };
+            // Where the token before `last - 1` ends: the last compact one's end before index 0.
+            let before = if last >= 2 { self.tokens[last - 2].0 } else { self.old_len } as usize;
             let (mid, end_of) = (self.tokens[last - 1].0 as usize, self.tokens[last].0 as usize);
             let join = pairs.join(self.tokens[last - 1].1, self.tokens[last].1, || {
                 bpe::join::join_at(vocab, tail, start + before, start + mid, start + end_of)
@@ -181,14 +291,18 @@ impl OpenPiece {
                     if let (Some(key), true) = (follow, last == k && self.tokens.len() == k + 1) {
                         enc.caches().follows().put(key, self.tokens[k].1);
                     }
-                    return self.tokens.len();
+                    return self.count();
                 }
                 Join::One(x) if last + 1 == self.tokens.len() => {
                     self.tokens.truncate(last - 1);
                     self.tokens.push((end_of as u32, x));
                     last -= 1;
                     if last == 0 {
-                        return 1;
+                        if self.old_count == 0 {
+                            return 1;
+                        }
+                        let restored = self.restore_all(vocab, tail);
+                        (last, k) = (last + restored, k + restored);
                     }
                 }
                 // The tokens before `last` are the old ones, untouched.
@@ -196,16 +310,20 @@ impl OpenPiece {
             }
         };
         self.tokens.truncate(k);
-        let mut back = 1;
+        let (mut k, mut back) = (k, 1);
         loop {
             let keep = k.saturating_sub(back);
+            if keep == 0 && self.old_count > 0 {
+                k += self.restore_all(vocab, tail);
+                continue;
+            }
             let from = if keep == 0 { 0 } else { self.tokens[keep - 1].0 as usize };
             self.scratch.clear();
             enc.encode_spans_kept(piece, from, n, &mut self.scratch);
             // Adjacent tokens of an encoding are a pair (by locality, twice): when the token
             // after the boundary is the one that followed it before, the check is done.
             // The pair across the boundary lies in the tail already: tokens[keep - 1] then scratch[0].
-            let before = if keep >= 2 { self.tokens[keep - 2].0 as usize } else { 0 };
+            let before = if keep >= 2 { self.tokens[keep - 2].0 } else { self.old_len } as usize;
             let first_end = self.scratch[0].0 as usize;
             if keep == 0
                 || self.tokens[keep] == self.scratch[0]
@@ -215,7 +333,7 @@ impl OpenPiece {
             {
                 self.tokens.truncate(keep);
                 self.tokens.extend_from_slice(&self.scratch);
-                return self.tokens.len();
+                return self.count();
             }
             back *= 2;
         }
@@ -251,19 +369,26 @@ mod tests {
         ];
         for text in texts.iter().copied().chain(runs.iter().map(String::as_str)) {
             let bytes = text.as_bytes();
-            for step in [1, 2, 3, 5, 8] {
+            // Steps of 1 to 8 bytes; with most tokens held compact too (all but two to four).
+            for (step, compact_at) in [1, 2, 3, 5, 8].into_iter().flat_map(|s| [(s, 0), (s, 4)]) {
                 // Every step checks its pairs and merges its ends afresh.
                 enc.clear_caches();
-                let mut open = OpenPiece::default();
-                let mut end = 0;
+                let mut open = OpenPiece { compact_at, ..OpenPiece::default() };
+                let (mut end, mut compacted) = (0, 0);
                 while end < bytes.len() {
                     end = (end + step).min(bytes.len());
                     let n = open.update(&enc, bytes, 0, end);
                     let mut expected = Vec::new();
                     bpe::encode_piece(vocab, &bytes[..end], &mut expected);
-                    assert_eq!(open.ranks().collect::<Vec<_>>(), expected, "{text:?} to {end} by {step}");
+                    let mut ranks = Vec::new();
+                    open.extend_ranks(vocab, bytes, &mut ranks);
+                    assert_eq!(ranks, expected, "{text:?} to {end} by {step}");
                     assert_eq!(n, expected.len());
+                    assert!(compact_at == 0 || open.tokens.len() <= 4 || open.old_count == 0);
+                    compacted += usize::from(open.old_count > 0);
                 }
+                // Held compact at some steps, where the piece has many tokens.
+                assert!(compact_at == 0 || open.count() < 16 || compacted > 0, "{text:?} {step}");
             }
         }
     }
