@@ -1,5 +1,5 @@
 """Memory: creating and dropping a million stream objects leaves resident memory flat, and a
-stream keeps only its open tail, never the text it has counted (DESIGN.md invariant 7).
+stream keeps only its open tail, never the text it has counted (ARCHITECTURE.md, "Invariants").
 
 Resident memory is read from /proc/self/statm, so these tests run on Linux only.
 """

@@ -1,5 +1,5 @@
 """Streaming counts equal tiktoken's count of the text so far, after every delta, however the text
-is split (DESIGN.md invariants 2-4 and the table of cases where a naive commit is wrong).
+is split (ARCHITECTURE.md, "Invariants", and the table of cases where a naive commit is wrong).
 
 ``check_stream`` is the shared oracle: it feeds one split of a text into a ``StreamCounter`` and a
 ``StreamEncoder`` side by side and, after every push, compares them with real tiktoken on the
@@ -392,7 +392,7 @@ def test_deltas_with_lone_surrogates(name: str, deltas: list[str]) -> None:
     check_stream(name, deltas)
 
 
-# --- the table of DESIGN.md: cases where a naive "commit all but the last piece" is wrong --------
+# --- the table of ARCHITECTURE.md: cases where a naive "commit all but the last piece" is wrong --------
 
 
 def check_rewrite(name: str, before: str, appended: str) -> None:

@@ -1,6 +1,6 @@
 """``push_bytes``: bytes split anywhere, inside a character too, count as the text an incremental
 UTF-8 decoder has produced so far; invalid bytes count as U+FFFD (``errors="replace"``) or raise
-``UnicodeDecodeError`` without changing the stream (``errors="strict"``). DESIGN.md invariant 5.
+``UnicodeDecodeError`` without changing the stream (``errors="strict"``). ARCHITECTURE.md, "Invariants".
 """
 
 from __future__ import annotations

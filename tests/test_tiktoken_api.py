@@ -76,7 +76,7 @@ _MADE: dict[str, tuple[object, object]] = {}
 
 
 def _made(key: str) -> tuple:
-    """Encodings made once per test session with tiktoken's constructor, ours and tiktoken's."""
+    """Encodings made once per test run with tiktoken's constructor, ours and tiktoken's."""
     if key not in _MADE:
         if key == "chatml":
             _MADE[key] = (_chatml(streamtok), _chatml(tiktoken))

@@ -24,12 +24,12 @@ REASONING_FIELDS = ("reasoning_content", "reasoning")
 class ToolCallUsage:
     """Tokens of one tool call of a choice: its function name and its arguments."""
 
-    def __init__(self, encoding: Encoding, index: int) -> None:
+    def __init__(self, encoding: Encoding, index: int, max_open_bytes: int | None = None) -> None:
         self.index = index
         #: The tool call's id, once a delta carried it.
         self.id: str | None = None
-        self._name = StreamCounter(encoding)
-        self._arguments = StreamCounter(encoding)
+        self._name = StreamCounter(encoding, max_open_bytes=max_open_bytes)
+        self._arguments = StreamCounter(encoding, max_open_bytes=max_open_bytes)
 
     @property
     def name_tokens(self) -> int:
@@ -58,16 +58,17 @@ class ChoiceUsage:
     models that do not stream their reasoning bill it all the same.
     """
 
-    def __init__(self, encoding: Encoding, index: int) -> None:
+    def __init__(self, encoding: Encoding, index: int, max_open_bytes: int | None = None) -> None:
         self.index = index
         #: Why the choice ended (``"stop"``, ``"length"``, ``"tool_calls"``, ...); None while open.
         self.finish_reason: str | None = None
         #: The choice's tool calls by their ``index``.
         self.tool_calls: dict[int, ToolCallUsage] = {}
         self._encoding = encoding
-        self._content = StreamCounter(encoding)
-        self._refusal = StreamCounter(encoding)
-        self._reasoning = StreamCounter(encoding)
+        self._max_open_bytes = max_open_bytes
+        self._content = StreamCounter(encoding, max_open_bytes=max_open_bytes)
+        self._refusal = StreamCounter(encoding, max_open_bytes=max_open_bytes)
+        self._reasoning = StreamCounter(encoding, max_open_bytes=max_open_bytes)
 
     @property
     def content_tokens(self) -> int:
@@ -97,7 +98,7 @@ class ChoiceUsage:
     def _tool_call(self, index: int) -> ToolCallUsage:
         call = self.tool_calls.get(index)
         if call is None:
-            call = self.tool_calls[index] = ToolCallUsage(self._encoding, index)
+            call = self.tool_calls[index] = ToolCallUsage(self._encoding, index, self._max_open_bytes)
         return call
 
     def __repr__(self) -> str:
@@ -157,12 +158,15 @@ def chunk_changes(chunk: Any) -> tuple[list[Change], TokenUsage | None]:
     return changes, (None if reported is None else reported_usage(reported, "usage"))
 
 
-def apply_changes(choices: dict[int, ChoiceUsage], encoding: Encoding, changes: list[Change]) -> None:
-    """Apply checked changes to ``choices``; nothing here can fail."""
+def apply_changes(
+    choices: dict[int, ChoiceUsage], encoding: Encoding, changes: list[Change], max_open_bytes: int | None = None
+) -> None:
+    """Apply checked changes to ``choices``; nothing here can fail but a text past
+    ``max_open_bytes`` (``ValueError``; the changes before it stay applied)."""
     for i, channel, t, value in changes:
         choice = choices.get(i)
         if choice is None:
-            choice = choices[i] = ChoiceUsage(encoding, i)
+            choice = choices[i] = ChoiceUsage(encoding, i, max_open_bytes)
         if channel == "content":
             choice._content.push(value)
         elif channel == "refusal":

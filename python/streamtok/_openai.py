@@ -103,8 +103,13 @@ class StreamUsage:
         instructions: str | None = None,
         tools: Iterable[Any] | None = None,
         part_tokens: PartTokens | None = None,
+        max_open_bytes: int | None = None,
     ) -> None:
         """Count the prompt now; the completion is counted as the stream arrives.
+
+        ``max_open_bytes`` bounds the text each streamed channel holds while no piece boundary
+        comes (default 8 MiB, as :meth:`Encoding.stream`): a delta past it raises ``ValueError``
+        from :meth:`feed` (and the methods built on it), and the counts keep what arrived before.
 
         Raises:
             KeyError: the model is not known.
@@ -116,8 +121,11 @@ class StreamUsage:
             raise ValueError(
                 "messages is the Chat Completions prompt, input and instructions the Responses API's; pass one or the other"
             )
+        if max_open_bytes is not None and max_open_bytes <= 0:
+            raise ValueError("max_open_bytes must be a positive number of bytes")
         self.model = model
         self.encoding = encoding_for_model(model)
+        self._max_open_bytes = max_open_bytes
         prompt = 0
         if messages is not None:
             prompt += count_messages(messages, model=model, part_tokens=part_tokens)
@@ -296,12 +304,12 @@ class StreamUsage:
             self._apply(api, changes, reported)
 
     def _apply(self, api: Api, changes: list[Any], reported: TokenUsage | None) -> None:
-        """Apply checked changes; nothing here can fail."""
+        """Apply checked changes; nothing here can fail but a text past the limit of open text."""
         self.api = api
         if api == "chat.completions":
-            _completions.apply_changes(self.choices, self.encoding, changes)
+            _completions.apply_changes(self.choices, self.encoding, changes, self._max_open_bytes)
         else:
-            for name, value in _responses.apply_changes(self.output, self.encoding, changes):
+            for name, value in _responses.apply_changes(self.output, self.encoding, changes, self._max_open_bytes):
                 setattr(self, name, value)
         if reported is not None:
             self.reported = reported

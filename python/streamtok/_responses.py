@@ -42,8 +42,8 @@ class _Text:
 
     __slots__ = ("chars", "counter", "digest")
 
-    def __init__(self, encoding: Encoding) -> None:
-        self.counter = StreamCounter(encoding)
+    def __init__(self, encoding: Encoding, max_open_bytes: int | None = None) -> None:
+        self.counter = StreamCounter(encoding, max_open_bytes=max_open_bytes)
         self.digest = _digest()
         self.chars = 0
 
@@ -89,7 +89,7 @@ class OutputItemUsage:
     Its exact count is ``summary_tokens``.
     """
 
-    def __init__(self, encoding: Encoding, index: int) -> None:
+    def __init__(self, encoding: Encoding, index: int, max_open_bytes: int | None = None) -> None:
         self.index = index
         #: The item's ``id``, once an event carried it.
         self.id: str | None = None
@@ -100,12 +100,13 @@ class OutputItemUsage:
         #: A function or custom tool call's ``call_id``, once known.
         self.call_id: str | None = None
         self._encoding = encoding
+        self._max_open_bytes = max_open_bytes
         self._texts: dict[tuple[str, int], _Text] = {}
 
     def _text(self, channel: str, part: int) -> _Text:
         text = self._texts.get((channel, part))
         if text is None:
-            text = self._texts[channel, part] = _Text(self._encoding)
+            text = self._texts[channel, part] = _Text(self._encoding, self._max_open_bytes)
         return text
 
     def _tokens(self, *channels: str) -> int:
@@ -316,9 +317,12 @@ def _response_changes(event: Any, kind: str, where: str) -> tuple[list[Change], 
     return changes, None
 
 
-def apply_changes(items: dict[int, OutputItemUsage], encoding: Encoding, changes: list[Change]) -> list[tuple[str, Any]]:
-    """Apply checked changes to ``items``; nothing here can fail. Returns the response-level
-    (attribute, value) changes."""
+def apply_changes(
+    items: dict[int, OutputItemUsage], encoding: Encoding, changes: list[Change], max_open_bytes: int | None = None
+) -> list[tuple[str, Any]]:
+    """Apply checked changes to ``items``; nothing here can fail but a text past
+    ``max_open_bytes`` (``ValueError``; the changes before it stay applied). Returns the
+    response-level (attribute, value) changes."""
     response: list[tuple[str, Any]] = []
     skip = -1  # an output index whose final item is not the one streamed at that index
     for kind, out, channel, part, value in changes:
@@ -335,7 +339,7 @@ def apply_changes(items: dict[int, OutputItemUsage], encoding: Encoding, changes
             continue
         item = items.get(out)
         if item is None:
-            item = items[out] = OutputItemUsage(encoding, out)
+            item = items[out] = OutputItemUsage(encoding, out, max_open_bytes)
         if kind == "delta":
             item._text(channel, part).push(value)
         elif kind == "meta":

@@ -39,16 +39,19 @@ class _Failure(Exception):
         self.reason = reason
 
 
-def _count_stream(source: BinaryIO, encoding_name: str) -> tuple[int, int, bool]:
+def _count_stream(source: BinaryIO, name: str, encoding_name: str, max_open: int | None) -> tuple[int, int, bool]:
     """Token count and byte count of ``source``, read in chunks through a stream counter, and
     whether it holds a NUL byte."""
-    counter = get_encoding(encoding_name).stream()
+    counter = get_encoding(encoding_name).stream(max_open_bytes=max_open)
     size = 0
     nul = False
     while chunk := source.read(CHUNK):
         size += len(chunk)
         nul = nul or b"\0" in chunk
-        counter.push_bytes(chunk)
+        try:
+            counter.push_bytes(chunk)
+        except ValueError as e:  # more text with no piece boundary than --max-open-bytes
+            raise _Failure(name, str(e)) from None
     return counter.finish(), size, nul
 
 
@@ -119,16 +122,16 @@ def _say(message: str) -> None:
         print(f"streamtok: {message}", file=sys.stderr)
 
 
-def _count_one(name: str, encoding_name: str) -> dict[str, Any]:
+def _count_one(name: str, encoding_name: str, max_open: int | None) -> dict[str, Any]:
     """The row of one file, or of standard input for ``-``."""
     if name == "-":
         if sys.stdin is None:
             raise _Failure("-", "standard input is closed")
-        tokens, size, nul = _count_stream(sys.stdin.buffer, encoding_name)
+        tokens, size, nul = _count_stream(sys.stdin.buffer, name, encoding_name, max_open)
     else:
         try:
             with open(name, "rb") as f:
-                tokens, size, nul = _count_stream(f, encoding_name)
+                tokens, size, nul = _count_stream(f, name, encoding_name, max_open)
         except OSError as e:
             raise _Failure(name, e.strerror or str(e)) from None
     if nul:
@@ -139,18 +142,18 @@ def _count_one(name: str, encoding_name: str) -> dict[str, Any]:
     return {"file": name, "tokens": tokens, "bytes": size}
 
 
-def _rows(targets: Sequence[str], encoding_name: str) -> Iterator[dict[str, Any] | _Failure]:
+def _rows(targets: Sequence[str], encoding_name: str, max_open: int | None) -> Iterator[dict[str, Any] | _Failure]:
     for target in targets:
         if target != "-" and os.path.isdir(target):
             for path in _directory_files(target):
-                yield path if isinstance(path, _Failure) else _attempt(path, encoding_name)
+                yield path if isinstance(path, _Failure) else _attempt(path, encoding_name, max_open)
         else:
-            yield _attempt(target, encoding_name)
+            yield _attempt(target, encoding_name, max_open)
 
 
-def _attempt(name: str, encoding_name: str) -> dict[str, Any] | _Failure:
+def _attempt(name: str, encoding_name: str, max_open: int | None) -> dict[str, Any] | _Failure:
     try:
-        return _count_one(name, encoding_name)
+        return _count_one(name, encoding_name, max_open)
     except _Failure as e:
         return e
 
@@ -160,7 +163,7 @@ def _count(args: argparse.Namespace, encoding_name: str) -> int:
     table = len(targets) > 1 or any(t != "-" and os.path.isdir(t) for t in targets)
     rows: list[dict[str, Any]] = []
     errors: list[dict[str, str]] = []
-    for row in _rows(targets, encoding_name):
+    for row in _rows(targets, encoding_name, args.max_open_bytes):
         if isinstance(row, _Failure):
             _say(str(row))
             errors.append({"file": row.file, "error": row.reason})
@@ -204,6 +207,7 @@ def _parser() -> argparse.ArgumentParser:
         "--encoding", "-e", choices=list_encoding_names(), metavar="ENCODING", help=f"encoding name: {names}"
     )
     count.add_argument("--json", action="store_true", help="print JSON (rows, total, errors) instead of a table")
+    _limit_option(count)
     tee = commands.add_parser(
         "tee",
         help="copy standard input to standard output, counting tokens on standard error",
@@ -216,7 +220,24 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument(
         "--encoding", "-e", choices=list_encoding_names(), metavar="ENCODING", help=f"encoding name: {names}"
     )
+    _limit_option(tee)
     return parser
+
+
+def _limit_option(command: argparse.ArgumentParser) -> None:
+    def positive(value: str) -> int:
+        n = int(value)
+        if n <= 0:
+            raise argparse.ArgumentTypeError(f"must be a positive number of bytes, got {value}")
+        return n
+
+    command.add_argument(
+        "--max-open-bytes",
+        type=positive,
+        metavar="N",
+        help="most bytes of text with no piece boundary a count may hold (default 8 MiB); "
+        "past it the input is reported as an error",
+    )
 
 
 def _status(tokens: int, size: int, seconds: float) -> str:
@@ -224,7 +245,7 @@ def _status(tokens: int, size: int, seconds: float) -> str:
     return f"{_plural(tokens, 'token')}  {_plural(size, 'byte')}  {seconds:.1f} s  {rate:,.0f} tokens/s"
 
 
-def _tee(encoding_name: str) -> int:
+def _tee(encoding_name: str, max_open: int | None) -> int:
     """Copy standard input to standard output as it arrives, counting its tokens.
 
     Reads whatever the pipe holds (no waiting for a full buffer) and flushes every read, so a
@@ -236,7 +257,8 @@ def _tee(encoding_name: str) -> int:
     if sys.stdin is None or sys.stdout is None:
         _say(f"standard {'input' if sys.stdin is None else 'output'} is closed; tee needs both")
         return 1
-    counter = get_encoding(encoding_name).stream()
+    counter = get_encoding(encoding_name).stream(max_open_bytes=max_open)
+    counting: str | None = None  # why counting stopped, if it did
     out = sys.stdout.buffer
     err = sys.stderr if sys.stderr is not None else open(os.devnull, "w")  # noqa: SIM115
     live = err.isatty() and not out.isatty()
@@ -252,7 +274,11 @@ def _tee(encoding_name: str) -> int:
             out.flush()
             ended_line = chunk.endswith(b"\n")
             size += len(chunk)
-            counter.push_bytes(chunk)
+            if counting is None:
+                try:
+                    counter.push_bytes(chunk)
+                except ValueError as e:  # more text with no piece boundary than the limit
+                    counting, status = str(e), 1
             now = time.monotonic()
             if start is None:
                 start = now
@@ -268,6 +294,8 @@ def _tee(encoding_name: str) -> int:
         status = 130
     seconds = time.monotonic() - start if start is not None else 0.0
     line = _status(counter.finish(), size, seconds) + f" ({encoding_name})"
+    if counting is not None:
+        line += f"; counting stopped part way: {counting}"
     if live:
         err.write("\r" + line + "\033[K\n")
     else:
@@ -294,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 2
     if args.command == "tee":
-        return _tee(encoding_name)
+        return _tee(encoding_name, args.max_open_bytes)
     if sys.stdout is None:
         _say("standard output is closed; nowhere to print the count")
         return 1
