@@ -12,8 +12,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
-use streamtok::SpecialMatcher;
 use streamtok::stream::Stream;
+use streamtok::SpecialMatcher;
 use streamtok::{Encoding, Rank};
 
 const NAMES: [&str; 6] = ["r50k_base", "p50k_base", "p50k_edit", "cl100k_base", "o200k_base", "o200k_harmony"];

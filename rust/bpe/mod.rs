@@ -44,65 +44,94 @@ impl Help<'_> {
     pub const NONE: Help<'static> = Help { starts: None, pairs: None };
 }
 
-/// Appends the tokens of `piece` to `out`.
+/// Where the tokens of a piece go: their number ([`Count`]), their ids (`Vec<Rank>`), or their
+/// ids with where each ends (`Vec<(u32, Rank)>`, ends counted from the start of the text).
+pub trait Sink {
+    /// Whether the sink takes ids (a count needs only how many parts the merges leave).
+    const IDS: bool;
+    /// Takes one token, which ends at `end` of the text.
+    fn token(&mut self, end: usize, rank: Rank);
+    /// Takes `n` tokens whose ids it does not need (only when not [`Sink::IDS`]).
+    fn tokens(&mut self, n: usize);
+}
+
+/// A number of tokens, as a [`Sink`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Count(pub usize);
+
+impl Sink for Count {
+    const IDS: bool = false;
+    #[inline(always)]
+    fn token(&mut self, _: usize, _: Rank) {
+        self.0 += 1;
+    }
+    #[inline(always)]
+    fn tokens(&mut self, n: usize) {
+        self.0 += n;
+    }
+}
+
+impl Sink for Vec<Rank> {
+    const IDS: bool = true;
+    #[inline(always)]
+    fn token(&mut self, _: usize, rank: Rank) {
+        self.push(rank);
+    }
+    fn tokens(&mut self, _: usize) {}
+}
+
+impl Sink for Vec<(u32, Rank)> {
+    const IDS: bool = true;
+    #[inline(always)]
+    fn token(&mut self, end: usize, rank: Rank) {
+        self.push((end as u32, rank));
+    }
+    fn tokens(&mut self, _: usize) {}
+}
+
+/// The tokens of the piece `text[start..end]`, into `sink`: the one BPE entry point of one-shot
+/// calls and streams alike. A piece that is one token whole is that token (tiktoken's lookup of
+/// the whole piece); any other is what its merges leave ([`encode_merged`]).
+#[inline(always)]
+pub fn encode<S: Sink>(mut vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize, sink: &mut S) {
+    if end - start <= 1 && !S::IDS {
+        return sink.tokens(end - start);
+    }
+    if let Some(r) = vocab.rank_at(text, start, end) {
+        return sink.token(end, r);
+    }
+    encode_merged(vocab, help, text, start, end, sink)
+}
+
+/// The tokens the merges of `text[start..end]` leave, into `sink`, without the whole-piece
+/// lookup: for a piece known not to be one token, or a part of one (the pair checks).
+pub fn encode_merged<S: Sink>(mut vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize, sink: &mut S) {
+    let piece = Span { text, base: start };
+    if S::IDS {
+        // Every single byte is a token (checked when a vocabulary is loaded), so every part is.
+        merge(&mut vocab, help, piece, end - start, |vocab, s, e| sink.token(start + e, piece.rank(vocab, s, e)));
+    } else {
+        let parts = merge(&mut vocab, help, piece, end - start, |_, _, _| {});
+        sink.tokens(parts);
+    }
+}
+
+/// [`encode`] into a [`Count`]: the number of tokens of the piece `text[start..end]`.
 #[inline]
+pub fn count(vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize) -> usize {
+    let mut n = Count(0);
+    encode(vocab, help, text, start, end, &mut n);
+    n.0
+}
+
+/// The ids of `piece` as a whole text's piece, appended to `out` (tests and fuzzing).
 pub fn encode_piece(vocab: impl Ranks, piece: &[u8], out: &mut Vec<Rank>) {
-    encode_piece_at(vocab, Help::NONE, piece, 0, piece.len(), out)
+    encode(vocab, Help::NONE, piece, 0, piece.len(), out)
 }
 
-/// Appends the tokens of the piece `text[start..end]` to `out`.
-#[inline]
-pub fn encode_piece_at(mut vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize, out: &mut Vec<Rank>) {
-    if let Some(r) = vocab.rank_at(text, start, end) {
-        out.push(r);
-        return;
-    }
-    encode_merged(vocab, help, text, start, end, out)
-}
-
-/// Appends the tokens of `text[start..end]`, a piece that is not a single token, to `out`.
-pub fn encode_merged(mut vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize, out: &mut Vec<Rank>) {
-    let piece = Span { text, base: start };
-    // Every single byte is a token (checked when a vocabulary is loaded), so every part is.
-    merge(&mut vocab, help, piece, end - start, |vocab, s, e| out.push(piece.rank(vocab, s, e)));
-}
-
-/// Number of tokens of `piece`.
-#[inline]
+/// The number of tokens of `piece` as a whole text's piece (tests and fuzzing).
 pub fn count_piece(vocab: impl Ranks, piece: &[u8]) -> usize {
-    count_piece_at(vocab, Help::NONE, piece, 0, piece.len())
-}
-
-/// Number of tokens of the piece `text[start..end]`.
-#[inline]
-pub fn count_piece_at(mut vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize) -> usize {
-    if end - start <= 1 || vocab.rank_at(text, start, end).is_some() {
-        return usize::from(end > start);
-    }
-    count_merged(vocab, help, text, start, end)
-}
-
-/// Number of tokens of `text[start..end]`, a piece that is not a single token.
-pub fn count_merged(mut vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize) -> usize {
-    merge(&mut vocab, help, Span { text, base: start }, end - start, |_, _, _| {})
-}
-
-/// Appends `(end, rank)` of each token of the piece `text[start..end]` to `out`, ends counted
-/// from the start of `text`.
-pub fn encode_spans(
-    mut vocab: impl Ranks,
-    help: Help,
-    text: &[u8],
-    start: usize,
-    end: usize,
-    out: &mut Vec<(u32, Rank)>,
-) {
-    if let Some(r) = vocab.rank_at(text, start, end) {
-        out.push((end as u32, r));
-        return;
-    }
-    let piece = Span { text, base: start };
-    merge(&mut vocab, help, piece, end - start, |vocab, s, e| out.push(((start + e) as u32, piece.rank(vocab, s, e))));
+    count(vocab, Help::NONE, piece, 0, piece.len())
 }
 
 /// A piece: the `n` bytes of `text` from `base` (the text around it makes keys one load).
@@ -153,7 +182,7 @@ fn merge<R: Ranks>(vocab: &mut R, help: Help, piece: Span, n: usize, emit: impl 
 /// for them (ARCHITECTURE.md, "Tokens the merges cannot reach"). Sorted.
 pub fn unreachable_tokens(vocab: &Vocab) -> Vec<Rank> {
     let mut out = Vec::new();
-    let mut parts = Vec::new();
+    let mut parts: Vec<Rank> = Vec::new();
     for r in 0..vocab.rank_end() {
         let Some(token) = vocab.bytes_of(r).filter(|t| t.len() > 1) else { continue };
         parts.clear();

@@ -52,28 +52,35 @@ pub const CACHES: [(Cache, &str); 8] = [
 ];
 
 /// Whether every cache is on in this process (see the module doc).
-#[inline]
+#[inline(always)]
 pub fn enabled() -> bool {
     off_mask() == 0
 }
 
 /// Whether `cache` is on in this process: `STREAMTOK_CACHES=off` turns every cache off, and
 /// `STREAMTOK_CACHES=off:pair,ints` the ones named (to measure what each one pays).
-#[inline]
+#[inline(always)]
 pub fn on(cache: Cache) -> bool {
     off_mask() & 1 << cache as u16 == 0
 }
 
+/// The caches turned off, one bit each, and bit 15 once the variable was read.
+static OFF: AtomicU16 = AtomicU16::new(0);
+
 /// The caches turned off, one bit each; read once.
-#[inline]
+#[inline(always)]
 fn off_mask() -> u16 {
-    // Bit 15: read already. Every thread reads the same environment, so a race only reads it
-    // twice.
-    static OFF: AtomicU16 = AtomicU16::new(0);
-    let off = OFF.load(Relaxed);
-    if off != 0 {
-        return off & 0x7fff;
+    match OFF.load(Relaxed) {
+        0 => read_off_mask(),
+        off => off & 0x7fff,
     }
+}
+
+/// Reads the variable (every thread reads the same environment, so a race only reads it
+/// twice).
+#[cold]
+#[inline(never)]
+fn read_off_mask() -> u16 {
     let off = parse(std::env::var("STREAMTOK_CACHES").ok().as_deref());
     OFF.store(off | 0x8000, Relaxed);
     off

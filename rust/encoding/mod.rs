@@ -93,7 +93,7 @@ fn count_missed(
 ) -> usize {
     if !matches!(key, Key::None) {
         ids.clear();
-        bpe::encode_piece_at(&mut *ranks, help, bytes, start, start + len, ids);
+        bpe::encode(&mut *ranks, help, bytes, start, start + len, ids);
         pieces.insert(bytes, key, start, len, ids);
         ids.len()
     } else if ranks.rank_at(bytes, start, start + len).is_some() {
@@ -104,14 +104,22 @@ fn count_missed(
         match long.get(hash, piece) {
             Some(found) => found.count,
             None => {
-                let n = bpe::count_merged(&mut *ranks, help, bytes, start, start + len);
+                let n = merged_count(&mut *ranks, help, bytes, start, start + len);
                 long.insert(hash, piece, n, None);
                 n
             }
         }
     } else {
-        bpe::count_merged(&mut *ranks, help, bytes, start, start + len)
+        merged_count(&mut *ranks, help, bytes, start, start + len)
     }
+}
+
+/// Tokens the merges of `bytes[start..end]` leave (a piece that is not one token).
+#[inline]
+fn merged_count(ranks: &mut RankCache, help: Help, bytes: &[u8], start: usize, end: usize) -> usize {
+    let mut n = bpe::Count(0);
+    bpe::encode_merged(ranks, help, bytes, start, end, &mut n);
+    n.0
 }
 
 /// Pieces of this many bytes or more that a stream encodes again go through the long pieces
@@ -235,7 +243,7 @@ impl Encoding {
                 }
                 let at = out.len();
                 if !matches!(key, Key::None) {
-                    bpe::encode_piece_at(&mut ranks, help, bytes, start, start + len, out);
+                    bpe::encode(&mut ranks, help, bytes, start, start + len, out);
                     match cached {
                         None => pieces.insert(bytes, key, start, len, &out[at..]),
                         // The count is kept, the ids did not fit: they go a tier up.
@@ -262,6 +270,7 @@ impl Encoding {
 
     /// The tokens that the merges of their own bytes do not end as (see
     /// [`bpe::unreachable_tokens`]); none in the built-in encodings.
+    #[inline]
     pub fn unreachable(&self) -> &[Rank] {
         &self.unreachable
     }
@@ -293,20 +302,18 @@ impl Encoding {
     }
 
     /// Appends `(end, rank)` of each token of the piece `piece[from..to]` to `out`, as
-    /// [`bpe::encode_spans`] does; a piece of [`KEPT_SPAN`] bytes or more is looked up in, and
+    /// [`bpe::encode`] does; a piece of [`KEPT_SPAN`] bytes or more is looked up in, and
     /// after a merge kept in, the long pieces that one-shot calls keep. A stream encodes the end
     /// of a growing piece again after a delta that changes its last tokens: a run of spaces
     /// pushed a byte at a time asks for the same ends of up to 256 bytes over and over.
     pub(crate) fn encode_spans_kept(&self, piece: &[u8], from: usize, to: usize, out: &mut Vec<(u32, Rank)>) {
         if to - from < KEPT_SPAN {
-            return bpe::encode_spans(&*self.vocab, self.help(), piece, from, to, out);
+            return bpe::encode(&*self.vocab, self.help(), piece, from, to, out);
         }
         self.caches.scratch.with(|scratch| {
             let Scratch { ids, long, .. } = scratch;
             ids.clear();
-            long.extend_ids(&piece[from..to], ids, |ids| {
-                bpe::encode_piece_at(&*self.vocab, self.help(), piece, from, to, ids)
-            });
+            long.extend_ids(&piece[from..to], ids, |ids| bpe::encode(&*self.vocab, self.help(), piece, from, to, ids));
             let mut end = from;
             for &r in ids.iter() {
                 end += self.vocab.bytes_of(r).map_or(0, <[u8]>::len);

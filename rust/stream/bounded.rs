@@ -34,11 +34,9 @@ impl Stream {
         // Look again once the tail has grown by half the first bound: the work of a look is
         // bounded, so it costs a few instructions a byte.
         let look_again = |len: usize| len.max(FIRST_BOUND) + FIRST_BOUND / 2;
-        if !self.let_go(out) {
-            self.next_bound = look_again(self.tail.len());
-        } else {
-            self.next_bound = look_again(self.tail.len().max(FIRST_BOUND));
-        }
+        self.let_go(out);
+        self.next_bound = look_again(self.tail.len());
+        self.set_slow_at();
         self.count()
     }
 
@@ -138,6 +136,7 @@ mod tests {
                 for step in [1, 7, 100] {
                     let mut s = Stream::new(e.clone(), None);
                     s.next_bound = 600;
+                    s.set_slow_at();
                     let (mut ids, mut at, mut pushes, mut restored) = (Vec::new(), 0, 0, false);
                     let mut longest = 0;
                     while at < text.len() {
@@ -154,10 +153,12 @@ mod tests {
                         assert_eq!(ids[..], whole[..ids.len()], "{name} step {step} at {to}");
                         // Look again soon, to let go many times over the text.
                         s.next_bound = s.next_bound.min(s.tail.len() + 300);
+                        s.set_slow_at();
                         if s.first_from > 0 && !restored {
                             restored = true;
                             s = Stream::restore(e.clone(), None, s.snapshot()).unwrap();
                             s.next_bound = s.tail.len() + 300;
+                            s.set_slow_at();
                         }
                         longest = longest.max(s.tail.len());
                         at = to;

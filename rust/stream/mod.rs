@@ -117,6 +117,9 @@ pub struct Stream {
     first_from: usize,
     /// Tail length at which the stream next looks for a place to let go of a long piece.
     next_bound: usize,
+    /// The lower of `next_bound` and `max_open`: a push that leaves the tail shorter needs
+    /// neither (one compare on the usual push).
+    slow_at: usize,
 }
 
 /// The default of [`Stream::set_max_open_bytes`]: 8 MiB of text with no piece boundary.
@@ -142,6 +145,7 @@ impl Stream {
             max_open: DEFAULT_MAX_OPEN_BYTES,
             first_from: 0,
             next_bound: bounded::FIRST_BOUND,
+            slow_at: bounded::FIRST_BOUND,
         }
     }
 
@@ -150,6 +154,7 @@ impl Stream {
     /// refused with [`Error::OpenTooLong`] and changes nothing.
     pub fn set_max_open_bytes(&mut self, max: usize) {
         self.max_open = max;
+        self.set_slow_at();
     }
 
     /// See [`Stream::set_max_open_bytes`].
@@ -220,20 +225,37 @@ impl Stream {
     #[inline]
     pub fn push_str(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> Result<usize> {
         // A held surrogate or a partial character may settle into a U+FFFD of three bytes.
-        if self.tail.len() + delta.len() + 3 <= self.max_open {
-            return self.push_str_within(delta, out);
+        let grows = delta.len() + 3;
+        if self.tail.len() + grows < self.slow_at {
+            return self.push_str_core(delta, out);
         }
-        self.push_guarded(out, |s, out| s.push_str_within(delta, out))
+        self.push_near_limits(grows, out, |s, out| s.push_str_core(delta, out))
     }
 
-    /// [`Stream::push_str`] of a delta that cannot take the open text past the limit.
-    #[inline]
-    fn push_str_within(&mut self, delta: &str, mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
-        let n = self.push_str_core(delta, out.as_deref_mut())?;
+    /// A push that may take the open text past the limit, or past where the stream looks for
+    /// a place to let go of a long piece (`bounded`), growing the tail by `grows` bytes at most.
+    #[cold]
+    #[inline(never)]
+    fn push_near_limits(
+        &mut self,
+        grows: usize,
+        mut out: Option<&mut Vec<Rank>>,
+        push: impl FnOnce(&mut Stream, Option<&mut Vec<Rank>>) -> Result<usize>,
+    ) -> Result<usize> {
+        let n = if self.tail.len() + grows <= self.max_open {
+            push(self, out.as_deref_mut())?
+        } else {
+            self.push_guarded(out.as_deref_mut(), push)?
+        };
         if self.tail.len() >= self.next_bound {
             return Ok(self.bound(out));
         }
         Ok(n)
+    }
+
+    /// Tail length from which a push takes [`Stream::push_near_limits`].
+    fn set_slow_at(&mut self) {
+        self.slow_at = self.next_bound.min(self.max_open);
     }
 
     /// [`Stream::push_str`] itself.
@@ -245,10 +267,11 @@ impl Stream {
         if self.finished {
             return Err(Error::Finished);
         }
+        // A tail with a counted start (`first_from`) has no shape (`bounded`).
+        debug_assert!(self.first_from == 0 || self.shape == Shape::Other);
         if self.shape != Shape::Other
             && self.carry.is_empty()
             && self.held.is_none()
-            && self.first_from == 0
             && self.push_known(delta, out.as_deref_mut())
         {
             return Ok(self.count());
@@ -446,19 +469,11 @@ impl Stream {
     /// its character even when deltas split it, a lone surrogate U+FFFD (as tiktoken does).
     pub fn push_utf16(&mut self, units: &[u16], out: Option<&mut Vec<Rank>>) -> Result<usize> {
         // Three bytes of UTF-8 at most a unit, and a held surrogate's U+FFFD.
-        if self.tail.len() + 3 * units.len() + 3 <= self.max_open {
-            return self.push_utf16_within(units, out);
+        let grows = 3 * units.len() + 3;
+        if self.tail.len() + grows < self.slow_at {
+            return self.push_utf16_core(units, out);
         }
-        self.push_guarded(out, |s, out| s.push_utf16_within(units, out))
-    }
-
-    /// [`Stream::push_utf16`] of units that cannot take the open text past the limit.
-    fn push_utf16_within(&mut self, units: &[u16], mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
-        let n = self.push_utf16_core(units, out.as_deref_mut())?;
-        if self.tail.len() >= self.next_bound {
-            return Ok(self.bound(out));
-        }
-        Ok(n)
+        self.push_near_limits(grows, out, |s, out| s.push_utf16_core(units, out))
     }
 
     /// [`Stream::push_utf16`] itself.
@@ -505,20 +520,11 @@ impl Stream {
     pub fn push_bytes(&mut self, data: &[u8], strict: bool, out: Option<&mut Vec<Rank>>) -> Result<usize> {
         // A byte may become a U+FFFD of three; a partial character or a held surrogate settles
         // into one more.
-        if self.tail.len() + 3 * data.len() + 6 <= self.max_open {
-            return self.push_bytes_within(data, strict, out);
+        let grows = 3 * data.len() + 6;
+        if self.tail.len() + grows < self.slow_at {
+            return self.push_bytes_core(data, strict, out);
         }
-        self.push_guarded(out, |s, out| s.push_bytes_within(data, strict, out))
-    }
-
-    /// [`Stream::push_bytes`] of bytes that cannot take the open text past the limit.
-    #[inline]
-    fn push_bytes_within(&mut self, data: &[u8], strict: bool, mut out: Option<&mut Vec<Rank>>) -> Result<usize> {
-        let n = self.push_bytes_core(data, strict, out.as_deref_mut())?;
-        if self.tail.len() >= self.next_bound {
-            return Ok(self.bound(out));
-        }
-        Ok(n)
+        self.push_near_limits(grows, out, |s, out| s.push_bytes_core(data, strict, out))
     }
 
     /// [`Stream::push_bytes`] itself.
@@ -530,7 +536,7 @@ impl Stream {
         if self.finished {
             return Err(Error::Finished);
         }
-        if self.shape != Shape::Other && self.carry.is_empty() && self.held.is_none() && self.first_from == 0 {
+        if self.shape != Shape::Other && self.carry.is_empty() && self.held.is_none() {
             if let Ok(text) = std::str::from_utf8(data) {
                 if self.push_known(text, out.as_deref_mut()) {
                     return Ok(self.count());
@@ -660,6 +666,7 @@ impl Stream {
         self.finished = false;
         self.first_from = 0;
         self.next_bound = bounded::FIRST_BOUND;
+        self.set_slow_at();
     }
 
     /// Moves every piece that is now final out of the tail, then recounts the tail.
@@ -702,12 +709,12 @@ impl Stream {
                 let known = self.open.iter().find(|o| !o.is_empty() && o.start() == from && from + o.len() == pos + n);
                 match (out.as_deref_mut(), known) {
                     (Some(out), Some(known)) => known.extend_ranks(vocab, bytes, out),
-                    (Some(out), None) => bpe::encode_piece_at(vocab, enc.help(), bytes, from, pos + n, out),
+                    (Some(out), None) => bpe::encode(vocab, enc.help(), bytes, from, pos + n, out),
                     (None, _) => {}
                 }
                 self.committed += match known {
                     Some(known) => known.count(),
-                    None => bpe::count_piece_at(vocab, enc.help(), bytes, from, pos + n),
+                    None => bpe::count(vocab, enc.help(), bytes, from, pos + n),
                 };
                 pos += n;
                 resume = Resume::default();
@@ -788,7 +795,7 @@ impl Stream {
                 };
                 self.open[slot].update(&self.enc, bytes, from, end)
             } else {
-                bpe::count_piece_at(vocab, self.enc.help(), bytes, pos, end)
+                bpe::count(vocab, self.enc.help(), bytes, pos, end)
             };
             pos = end;
             resume = Resume::default();
@@ -803,9 +810,8 @@ impl Stream {
     /// the bytes before `first_from`, which are counted already.
     fn count_tail(&self, tail: &str) -> usize {
         let (first, rest) = self.counted_split(tail);
-        let first = first.map_or(0, |(from, end)| {
-            bpe::count_piece_at(self.enc.vocab(), self.enc.help(), tail.as_bytes(), from, end)
-        });
+        let first =
+            first.map_or(0, |(from, end)| bpe::count(self.enc.vocab(), self.enc.help(), tail.as_bytes(), from, end));
         first
             + match self.specials.as_deref() {
                 None => self.enc.count(rest),
@@ -817,7 +823,7 @@ impl Stream {
     fn encode_tail_into(&self, tail: &str, out: &mut Vec<Rank>) {
         let (first, rest) = self.counted_split(tail);
         if let Some((from, end)) = first {
-            bpe::encode_piece_at(self.enc.vocab(), self.enc.help(), tail.as_bytes(), from, end, out);
+            bpe::encode(self.enc.vocab(), self.enc.help(), tail.as_bytes(), from, end, out);
         }
         match self.specials.as_deref() {
             None => self.enc.encode_ordinary_into(rest, out),

@@ -135,13 +135,27 @@ impl OpenPiece {
         n
     }
 
+    /// Forgets the compact tokens.
+    #[cold]
+    fn forget_old(&mut self) {
+        self.old = Vec::new();
+        self.old_count = 0;
+        self.old_len = 0;
+    }
+
     /// Past the limit of tokens held in full, makes all but the last half of them compact.
-    #[inline]
+    #[inline(always)]
     fn compact(&mut self) {
         let at = if self.compact_at == 0 { COMPACT_AT } else { self.compact_at } as usize;
-        if self.tokens.len() <= at {
-            return;
+        if self.tokens.len() > at {
+            self.compact_some(at);
         }
+    }
+
+    /// [`OpenPiece::compact`] past the limit `at`.
+    #[cold]
+    #[inline(never)]
+    fn compact_some(&mut self, at: usize) {
         let moved = self.tokens.len() - at / 2;
         let last_end = self.tokens[moved - 1].0;
         self.old.resize((last_end as usize).div_ceil(64), 0);
@@ -155,12 +169,13 @@ impl OpenPiece {
     }
 
     /// Forgets the piece.
+    #[inline]
     pub fn clear(&mut self) {
         self.tokens.clear();
         self.start = 0;
-        self.old = Vec::new();
-        self.old_count = 0;
-        self.old_len = 0;
+        if self.old_count > 0 {
+            self.forget_old();
+        }
         if self.tokens.capacity() > 256 {
             self.tokens = Vec::new();
             self.scratch = Vec::new();
@@ -169,6 +184,7 @@ impl OpenPiece {
 
     /// Makes the piece one token, `rank`, of the first `len` bytes of the tail: what
     /// [`OpenPiece::update`] makes of a new piece that is one token.
+    #[inline]
     pub fn set_one(&mut self, len: usize, rank: Rank) {
         self.clear();
         self.tokens.push((len as u32, rank));
@@ -221,22 +237,24 @@ impl OpenPiece {
     /// The encoding's pair memo remembers which pairs of tokens stay apart, its follow memo
     /// the token a short delta adds after a token, and its long pieces the tokens of long ends
     /// encoded again ([`Encoding::encode_spans_kept`]).
+    #[inline]
     pub fn update(&mut self, enc: &Encoding, tail: &[u8], start: usize, end: usize) -> usize {
         let n = self.update_merged(enc, tail, start, end);
         // A piece that is a token the merges cannot reach is that token (tiktoken's whole-piece
         // lookup); the merges of a longer piece never make it, so the next update, whose pair
         // check across it fails, encodes again from before it.
-        match enc.unreachable_whole(&tail[start..end]) {
-            Some(token) => {
+        if !enc.unreachable().is_empty() {
+            if let Some(token) = enc.unreachable_whole(&tail[start..end]) {
                 self.tokens.clear();
+                if self.old_count > 0 {
+                    self.forget_old();
+                }
                 self.tokens.push(((end - start) as u32, token));
-                1
-            }
-            None => {
-                self.compact();
-                n
+                return 1;
             }
         }
+        self.compact();
+        n
     }
 
     /// [`OpenPiece::update`] by the merges alone.
@@ -269,7 +287,7 @@ impl OpenPiece {
         }
         // Deltas most often end where tokens end: then the added bytes encode on their own and
         // their first token stays apart from the last one before them (Pairs, above).
-        bpe::encode_spans(vocab, enc.help(), piece, old, n, &mut self.tokens);
+        bpe::encode(vocab, enc.help(), piece, old, n, &mut self.tokens);
         if k == 0 {
             return self.count();
         }
