@@ -49,6 +49,7 @@ impl Default for LongPieces {
 }
 
 /// What the table knows of one piece.
+#[derive(Clone, Copy)]
 pub struct Found<'a> {
     /// Number of tokens.
     pub count: usize,

@@ -33,6 +33,7 @@
 //! The table is allocated zeroed (an all-zero entry is empty), so pages that no piece touches
 //! are never made resident.
 
+use super::long_pieces::{Found, LongPieces};
 use crate::vocab::{hash_packed, Rank};
 use crate::zeroed::{zeroed_slice, Zeroable};
 
@@ -173,16 +174,16 @@ pub struct PieceCache<const W: usize, const V: usize, const BITS: u32, const WAY
 
 /// The cache of pieces of up to 15 bytes (most pieces of most text): up to 2^15 sets of four
 /// 32-byte entries (two cache lines), 4 MiB.
-pub type ShortPieces = PieceCache<1, 1, 15, 4>;
+pub type Pieces15 = PieceCache<1, 1, 15, 4>;
 /// The ids of short pieces with more than five tokens (a word of a script that a vocabulary
 /// splits into bytes): up to 2^13 sets of two 64-byte entries, 1 MiB.
-pub type ShortWidePieces = PieceCache<1, 3, 13>;
+pub type Ids15 = PieceCache<1, 3, 13>;
 /// The cache of pieces of 16 to 47 bytes (long words, runs of CJK or Thai), with up to 25 ids:
 /// up to 2^13 sets of four 128-byte entries, 4 MiB.
-pub type LongerPieces = PieceCache<3, 5, 13, 4>;
+pub type Pieces47 = PieceCache<3, 5, 13, 4>;
 /// The cache of pieces of 48 to 111 bytes (long runs of Thai, Japanese or Han), with up to 45
 /// ids: up to 2^9 sets of four 256-byte entries, 512 KiB.
-pub type LongPieces = PieceCache<7, 9, 9, 4>;
+pub type Pieces111 = PieceCache<7, 9, 9, 4>;
 
 impl<const W: usize, const V: usize, const BITS: u32, const WAYS: usize> Default for PieceCache<W, V, BITS, WAYS> {
     fn default() -> Self {
@@ -328,16 +329,53 @@ pub enum Key {
     Longer(usize, usize),
     /// A piece of 48 to 111 bytes at `start` of `len` bytes.
     Long(usize, usize),
+    /// A piece of 112 bytes to [`LongPieces::PIECE_MAX`] at `start` of `len` bytes.
+    Huge(usize, usize),
     /// A longer piece, which no cache keeps.
     None,
 }
 
-/// The caches of all lengths: every piece of up to 111 bytes has a place.
+/// What the caches keep of one piece: its count, and its ids when they were kept.
+#[derive(Clone, Copy)]
+pub enum Kept<'a> {
+    /// From a tier.
+    Tier(Cached<'a>),
+    /// From the long pieces.
+    Long(Found<'a>),
+}
+
+impl Kept<'_> {
+    /// Number of tokens.
+    #[inline(always)]
+    pub fn count(self) -> usize {
+        match self {
+            Kept::Tier(c) => c.count(),
+            Kept::Long(f) => f.count,
+        }
+    }
+
+    /// Appends the ids to `out`, or returns false when they were not kept.
+    #[inline(always)]
+    pub fn extend(self, out: &mut Vec<Rank>) -> bool {
+        match self {
+            Kept::Tier(c) => c.extend(out),
+            Kept::Long(Found { ids: Some(ids), .. }) => {
+                out.extend_from_slice(ids);
+                true
+            }
+            Kept::Long(_) => false,
+        }
+    }
+}
+
+/// The caches of pieces of every length a cache keeps, behind one key ([`Key`]): four tiers of
+/// set-associative tables up to 111 bytes, the long pieces up to 16 KiB.
 pub struct PieceCaches {
-    short: ShortPieces,
-    short_wide: ShortWidePieces,
-    longer: LongerPieces,
-    long: LongPieces,
+    short: Pieces15,
+    short_wide: Ids15,
+    longer: Pieces47,
+    long: Pieces111,
+    huge: LongPieces,
     /// Off ([`crate::cache::on`]), every piece's key is [`Key::None`].
     on: bool,
 }
@@ -345,10 +383,11 @@ pub struct PieceCaches {
 impl Default for PieceCaches {
     fn default() -> Self {
         PieceCaches {
-            short: ShortPieces::default(),
-            short_wide: ShortWidePieces::default(),
-            longer: LongerPieces::default(),
-            long: LongPieces::default(),
+            short: Pieces15::default(),
+            short_wide: Ids15::default(),
+            longer: Pieces47::default(),
+            long: Pieces111::default(),
+            huge: LongPieces::default(),
             on: super::on(super::Cache::Pieces),
         }
     }
@@ -360,13 +399,15 @@ impl PieceCaches {
     pub fn key(&self, bytes: &[u8], start: usize, len: usize) -> Key {
         if !self.on {
             Key::None
-        } else if len <= ShortPieces::KEY_MAX {
+        } else if len <= Pieces15::KEY_MAX {
             let key = key_at::<1>(bytes, start, len);
-            Key::Short(key[0], self.short.set_of(ShortPieces::hash_of(key)))
-        } else if len <= LongerPieces::KEY_MAX {
+            Key::Short(key[0], self.short.set_of(Pieces15::hash_of(key)))
+        } else if len <= Pieces47::KEY_MAX {
             Key::Longer(start, len)
-        } else if len <= LongPieces::KEY_MAX {
+        } else if len <= Pieces111::KEY_MAX {
             Key::Long(start, len)
+        } else if len <= LongPieces::PIECE_MAX {
+            Key::Huge(start, len)
         } else {
             Key::None
         }
@@ -379,19 +420,42 @@ impl PieceCaches {
             Key::Short(_, set) => self.short.prefetch_set(set),
             Key::Longer(start, len) => self.longer.prefetch(key_at(bytes, start, len)),
             Key::Long(start, len) => self.long.prefetch(key_at(bytes, start, len)),
-            Key::None => {}
+            Key::Huge(..) | Key::None => {}
         }
     }
 
     /// The tokens kept for `key`, if any.
     #[inline(always)]
-    pub fn get(&self, bytes: &[u8], key: Key) -> Option<Cached<'_>> {
+    pub fn get(&self, bytes: &[u8], key: Key) -> Option<Kept<'_>> {
         match key {
-            Key::Short(k, set) => self.short.get_in(set, [k]),
-            Key::Longer(start, len) => self.longer.get(key_at(bytes, start, len)),
-            Key::Long(start, len) => self.long.get(key_at(bytes, start, len)),
+            Key::Short(k, set) => self.short.get_in(set, [k]).map(Kept::Tier),
+            Key::Longer(start, len) => self.longer.get(key_at(bytes, start, len)).map(Kept::Tier),
+            Key::Long(start, len) => self.long.get(key_at(bytes, start, len)).map(Kept::Tier),
+            Key::Huge(start, len) => self.get_huge(&bytes[start..start + len]),
             Key::None => None,
         }
+    }
+
+    /// [`PieceCaches::get`] of a piece too long for the tiers (out of line: rare).
+    #[inline(never)]
+    fn get_huge(&self, piece: &[u8]) -> Option<Kept<'_>> {
+        self.huge.get(LongPieces::hash_of(piece), piece).map(Kept::Long)
+    }
+
+    /// Keeps the number of tokens of `key`'s piece, `bytes[start..start + len]`, when its ids
+    /// are not at hand: a piece too long for the tiers (the tiers keep ids; see
+    /// [`PieceCaches::insert`]).
+    pub fn insert_count(&mut self, bytes: &[u8], key: Key, start: usize, len: usize, count: usize) {
+        if let Key::Huge(..) = key {
+            let piece = &bytes[start..start + len];
+            self.huge.insert(LongPieces::hash_of(piece), piece, count, None);
+        }
+    }
+
+    /// The ids of a piece (of any length), as kept in the long pieces, else as `merge` appends
+    /// them, which are then kept: a stream's long ends encoded again.
+    pub fn long_ids(&mut self, piece: &[u8], out: &mut Vec<Rank>, merge: impl FnOnce(&mut Vec<Rank>)) {
+        self.huge.extend_ids(piece, out, merge)
     }
 
     /// Keeps `ids` as the tokens of `key`'s piece, `bytes[start..start + len]`; when there are
@@ -401,15 +465,20 @@ impl PieceCaches {
         let holds = match key {
             Key::Short(k, _) => {
                 self.short.insert([k], ids);
-                ShortPieces::IDS_MAX
+                Pieces15::IDS_MAX
             }
             Key::Longer(start, len) => {
                 self.longer.insert(key_at(bytes, start, len), ids);
-                LongerPieces::IDS_MAX
+                Pieces47::IDS_MAX
             }
             Key::Long(start, len) => {
                 self.long.insert(key_at(bytes, start, len), ids);
-                LongPieces::IDS_MAX
+                Pieces111::IDS_MAX
+            }
+            Key::Huge(start, len) => {
+                let piece = &bytes[start..start + len];
+                self.huge.insert(LongPieces::hash_of(piece), piece, ids.len(), Some(ids));
+                return;
             }
             Key::None => return,
         };
@@ -424,6 +493,8 @@ impl PieceCaches {
         match key {
             Key::Short(k, _) => self.short_wide.insert([k], ids),
             Key::Longer(..) => self.long.insert(key_at(bytes, start, len), ids),
+            // Kept with its count only: kept again with its ids.
+            Key::Huge(..) => self.insert(bytes, key, start, len, ids),
             Key::Long(..) | Key::None => {}
         }
     }
@@ -434,7 +505,7 @@ impl PieceCaches {
         let wide = match key {
             Key::Short(k, _) => self.short_wide.get([k]),
             Key::Longer(..) => self.long.get(key_at(bytes, start, len)),
-            Key::Long(..) | Key::None => None,
+            Key::Long(..) | Key::Huge(..) | Key::None => None,
         };
         wide.is_some_and(|c| c.extend(out))
     }
@@ -472,7 +543,7 @@ mod tests {
 
     #[test]
     fn kept_tokens_come_back() {
-        let mut c = ShortPieces::default();
+        let mut c = Pieces15::default();
         let k = key_at(b"hello", 0, 5);
         assert_eq!(c.get(k), None);
         c.insert(k, &[7, 0xff_fffe, 3]);
@@ -491,7 +562,7 @@ mod tests {
 
     #[test]
     fn longer_pieces_keep_up_to_25_ids() {
-        let mut c = LongerPieces::default();
+        let mut c = Pieces47::default();
         let text = [b'x'; 64];
         for n in [1, 5, 6, 10, 11, 24, 25, 26] {
             let key = key_at(&text, 0, 16 + n);

@@ -4,7 +4,6 @@
 //! locking, and hands it back. Calls on other threads at the same time get their own, so a
 //! batch on two threads uses two; at most [`POOLED`] wait in the pool between calls.
 
-use super::long_pieces::LongPieces;
 use super::pieces::PieceCaches;
 use super::rank_cache::{rank_slots, RankSlots};
 use crate::vocab::Rank;
@@ -18,8 +17,6 @@ pub struct Scratch {
     pub ranks: Box<RankSlots>,
     /// Tokens of the piece being merged.
     pub ids: Vec<Rank>,
-    /// Tokens of pieces too long for `pieces`.
-    pub long: LongPieces,
 }
 
 /// Most scratches kept between calls.
@@ -40,7 +37,6 @@ impl ScratchPool {
             pieces: PieceCaches::default(),
             ranks: rank_slots(),
             ids: Vec::with_capacity(64),
-            long: LongPieces::default(),
         });
         let out = f(&mut scratch);
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());

@@ -8,14 +8,13 @@ pub use caches::EncodingCaches;
 pub use spec::{Spec, BUILTIN_NAMES};
 
 use crate::bpe::{self, Help, LazyStarts, PairMemo};
-use crate::cache::long_pieces::LongPieces;
 use crate::cache::pieces::{Key, PieceCaches};
 use crate::cache::rank_cache::RankCache;
 use crate::cache::scratch::Scratch;
 use crate::error::{Error, Result};
 use crate::pretok::special::SpecialMatcher;
 use crate::pretok::Family;
-use crate::vocab::{Rank, Ranks, Vocab};
+use crate::vocab::{Rank, Vocab};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -85,41 +84,26 @@ fn count_missed(
     help: Help,
     pieces: &mut PieceCaches,
     ids: &mut Vec<Rank>,
-    long: &mut LongPieces,
     bytes: &[u8],
     start: usize,
     len: usize,
     key: Key,
 ) -> usize {
-    if !matches!(key, Key::None) {
-        ids.clear();
-        bpe::encode(&mut *ranks, help, bytes, start, start + len, ids);
-        pieces.insert(bytes, key, start, len, ids);
-        ids.len()
-    } else if ranks.rank_at(bytes, start, start + len).is_some() {
-        1
-    } else if len <= LongPieces::PIECE_MAX {
-        let piece = &bytes[start..start + len];
-        let hash = LongPieces::hash_of(piece);
-        match long.get(hash, piece) {
-            Some(found) => found.count,
-            None => {
-                let n = merged_count(&mut *ranks, help, bytes, start, start + len);
-                long.insert(hash, piece, n, None);
-                n
-            }
+    match key {
+        // The tiers keep ids, which the next encode of the piece finds too.
+        Key::Short(..) | Key::Longer(..) | Key::Long(..) => {
+            ids.clear();
+            bpe::encode(&mut *ranks, help, bytes, start, start + len, ids);
+            pieces.insert(bytes, key, start, len, ids);
+            ids.len()
         }
-    } else {
-        merged_count(&mut *ranks, help, bytes, start, start + len)
+        Key::Huge(..) => {
+            let n = bpe::count(&mut *ranks, help, bytes, start, start + len);
+            pieces.insert_count(bytes, key, start, len, n);
+            n
+        }
+        Key::None => bpe::count(&mut *ranks, help, bytes, start, start + len),
     }
-}
-
-/// Tokens the merges of `bytes[start..end]` leave (a piece that is not one token).
-#[inline]
-fn merged_count(ranks: &mut RankCache, help: Help, bytes: &[u8], start: usize, end: usize) -> usize {
-    let mut n = bpe::Count(0);
-    bpe::encode_merged(ranks, help, bytes, start, end, &mut n);
-    n.0
 }
 
 /// Pieces of this many bytes or more that a stream encodes again go through the long pieces
@@ -233,7 +217,7 @@ impl Encoding {
     pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
         self.caches.scratch.with(|scratch| {
             let bytes = text.as_bytes();
-            let Scratch { pieces, ranks, long, .. } = scratch;
+            let Scratch { pieces, ranks, .. } = scratch;
             let mut ranks = RankCache::new(&self.vocab, ranks);
             let help = self.help();
             each_piece(self.family, text, pieces, |pieces, start, len, key| {
@@ -242,21 +226,11 @@ impl Encoding {
                     return;
                 }
                 let at = out.len();
-                if !matches!(key, Key::None) {
-                    bpe::encode(&mut ranks, help, bytes, start, start + len, out);
-                    match cached {
-                        None => pieces.insert(bytes, key, start, len, &out[at..]),
-                        // The count is kept, the ids did not fit: they go a tier up.
-                        Some(_) => pieces.insert_spilled(bytes, key, start, len, &out[at..]),
-                    }
-                } else if let Some(r) = ranks.rank_at(bytes, start, start + len) {
-                    out.push(r);
-                } else if len <= LongPieces::PIECE_MAX {
-                    long.extend_ids(&bytes[start..start + len], out, |out| {
-                        bpe::encode_merged(&mut ranks, help, bytes, start, start + len, out)
-                    });
-                } else {
-                    bpe::encode_merged(&mut ranks, help, bytes, start, start + len, out);
+                bpe::encode(&mut ranks, help, bytes, start, start + len, out);
+                match cached {
+                    None => pieces.insert(bytes, key, start, len, &out[at..]),
+                    // The count is kept, the ids did not fit: they go a tier up.
+                    Some(_) => pieces.insert_spilled(bytes, key, start, len, &out[at..]),
                 }
             })
         })
@@ -311,9 +285,9 @@ impl Encoding {
             return bpe::encode(&*self.vocab, self.help(), piece, from, to, out);
         }
         self.caches.scratch.with(|scratch| {
-            let Scratch { ids, long, .. } = scratch;
+            let Scratch { ids, pieces, .. } = scratch;
             ids.clear();
-            long.extend_ids(&piece[from..to], ids, |ids| bpe::encode(&*self.vocab, self.help(), piece, from, to, ids));
+            pieces.long_ids(&piece[from..to], ids, |ids| bpe::encode(&*self.vocab, self.help(), piece, from, to, ids));
             let mut end = from;
             for &r in ids.iter() {
                 end += self.vocab.bytes_of(r).map_or(0, <[u8]>::len);
@@ -326,7 +300,7 @@ impl Encoding {
     pub fn count(&self, text: &str) -> usize {
         self.caches.scratch.with(|scratch| {
             let bytes = text.as_bytes();
-            let Scratch { pieces, ranks, ids, long } = scratch;
+            let Scratch { pieces, ranks, ids } = scratch;
             let mut ranks = RankCache::new(&self.vocab, ranks);
             let help = self.help();
             let mut total = 0;
@@ -334,7 +308,7 @@ impl Encoding {
             each_piece(self.family, text, pieces, |pieces, start, len, key| {
                 total += match pieces.get(bytes, key) {
                     Some(c) => c.count(),
-                    None => count_missed(&mut ranks, help, pieces, ids, long, bytes, start, len, key),
+                    None => count_missed(&mut ranks, help, pieces, ids, bytes, start, len, key),
                 };
             });
             total
