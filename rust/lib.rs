@@ -6,13 +6,13 @@
 //! one-shot API; `stream` the incremental one; `py` the Python bindings.
 
 pub mod bpe;
-pub mod cache;
-pub mod encoding;
-pub mod error;
-pub mod pretok;
-pub mod stream;
+pub(crate) mod cache;
+pub(crate) mod encoding;
+pub(crate) mod error;
+pub(crate) mod pretok;
+pub(crate) mod stream;
 pub(crate) mod text;
-pub mod vocab;
+pub(crate) mod vocab;
 pub(crate) mod zeroed;
 
 #[cfg(feature = "python")]
@@ -38,9 +38,12 @@ pub(crate) fn corpus() -> Vec<(std::path::PathBuf, Vec<u8>)> {
     files.into_iter().map(|f| (f.clone(), std::fs::read(f).unwrap())).collect()
 }
 
+// What the Python bindings (inside the crate), the fuzz targets and the benchmarks use; the rest
+// is the crate's own.
+pub use cache::rank_cache::{rank_slots, RankCache};
 pub use encoding::{Encoding, Spec};
 pub use error::{Error, Result};
 pub use pretok::special::SpecialMatcher;
 pub use pretok::Family;
-pub use stream::Stream;
-pub use vocab::{Rank, Vocab};
+pub use stream::{Snapshot, Stream};
+pub use vocab::{Rank, Ranks, Vocab};

@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use streamtok::bpe::{self, Help, LazyStarts, PairMemo};
-use streamtok::cache::rank_cache::{rank_slots, RankCache};
+use streamtok::{rank_slots, RankCache};
 use streamtok::{Encoding, Family, Rank};
 use streamtok::{Spec, Vocab};
 

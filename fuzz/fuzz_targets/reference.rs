@@ -1,7 +1,6 @@
 //! tiktoken's byte-pair encoding, transcribed plainly, as the fuzz targets' reference.
 
-use streamtok::vocab::Vocab;
-use streamtok::Rank;
+use streamtok::{Rank, Vocab};
 
 /// tiktoken's encoding of one piece (src/lib.rs), as plainly as it reads: a piece that is a token
 /// is that token; otherwise `byte_pair_merge` merges the adjacent pair of parts whose

@@ -12,9 +12,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
-use streamtok::stream::Stream;
-use streamtok::SpecialMatcher;
-use streamtok::{Encoding, Rank};
+use streamtok::{Encoding, Rank, SpecialMatcher, Stream};
 
 const NAMES: [&str; 6] = ["r50k_base", "p50k_base", "p50k_edit", "cl100k_base", "o200k_base", "o200k_harmony"];
 

@@ -51,12 +51,6 @@ pub const CACHES: [(Cache, &str); 8] = [
     (Cache::Ints, "ints"),
 ];
 
-/// Whether every cache is on in this process (see the module doc).
-#[inline(always)]
-pub fn enabled() -> bool {
-    off_mask() == 0
-}
-
 /// Whether `cache` is on in this process: `STREAMTOK_CACHES=off` turns every cache off, and
 /// `STREAMTOK_CACHES=off:pair,ints` the ones named (to measure what each one pays).
 #[inline(always)]

@@ -1,7 +1,9 @@
 //! One-shot encode, count and decode, built on the same scanners as the streams.
 
 mod caches;
-pub mod parallel;
+// The batches on threads serve the Python bindings.
+#[cfg_attr(not(feature = "python"), allow(dead_code))]
+pub(crate) mod parallel;
 mod spec;
 
 pub use caches::EncodingCaches;
