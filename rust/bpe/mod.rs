@@ -157,8 +157,7 @@ impl Span<'_> {
 
 /// Runs the merges on the `n` bytes of `piece`; reports each final part's start and end
 /// (offsets in the piece), in order, and returns the number of parts.
-// Out of line: inlined into `encode_merged`, it made LLVM compile the rescanning merge there with
-// 8% more instructions a call (callgrind, o200k_base corpus).
+// Out of line: inlined into its callers, it made LLVM compile the rescanning merge worse.
 #[inline(never)]
 fn merge<R: Ranks>(vocab: &mut R, help: Help, piece: Span, n: usize, emit: impl FnMut(&mut R, usize, usize)) -> usize {
     if n < 2 {

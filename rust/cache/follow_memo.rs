@@ -1,13 +1,12 @@
 //! What a short delta adds after a token, remembered for every stream of an encoding.
 //!
 //! A stream of Chinese or Japanese mostly pushes one or two characters that go on with the word
-//! the tail ends in (about half the pushes of `zh_CN_git.txt` and `ja_coreutils.txt`). Its open
-//! piece (`stream::open_piece`) then looked the delta up in the vocabulary and the pair of the
-//! last token and the delta's in the pair memo: two loads, the second waiting for the first,
-//! each from a table of megabytes. When the delta is one token `b` and the last token `a` stays
-//! apart from it, the piece's encoding is the old one and `b` (the pairs rule, see
-//! ARCHITECTURE.md); both facts depend on `a` and the delta alone. Here they are one load,
-//! keyed by `a` and the delta's characters.
+//! the tail ends in. Its open piece (`stream::open_piece`) would look the delta up in the
+//! vocabulary and the pair of the last token and the delta's in the pair memo: two loads, the
+//! second waiting for the first, each from a table of megabytes. When the delta is one token `b`
+//! and the last token `a` stays apart from it, the piece's encoding is the old one and `b` (the
+//! pair rule, see ARCHITECTURE.md); both facts depend on `a` and the delta alone. Here they are
+//! one load, keyed by `a` and the delta's characters.
 //!
 //! The key holds the last token (below 2^18) and up to two characters of the Basic Multilingual
 //! Plane (16 bits each, none of them NUL): 50 bits. A bijective mix of the key picks the entry

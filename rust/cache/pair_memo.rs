@@ -10,9 +10,8 @@
 use super::atomic_table::AtomicTable;
 use crate::vocab::Rank;
 
-/// log2 of the number of entries (8 bytes each: 2 MiB). With 2^16 a Chinese stream, counted
-/// again, still missed often enough to spend 6% of its instructions merging pairs; with 2^18
-/// under 2%.
+/// log2 of the number of entries (8 bytes each: 2 MiB): room for the many distinct pairs of a
+/// stream of Chinese, which a smaller table kept losing to each other.
 const BITS: u32 = 18;
 /// Ranks keyed: below 2^20 (every built-in vocabulary's); other pairs are checked every time.
 const RANK_BITS: u32 = 20;

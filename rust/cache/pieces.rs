@@ -1,37 +1,22 @@
-//! A cache from short pieces to their tokens that outlives one call.
+//! A cache from pieces to their tokens that outlives one call, for pieces of every length a
+//! cache keeps: four tiers of set-associative tables up to 111 bytes, and the long pieces
+//! (`long_pieces.rs`) up to 16 KiB, behind one [`Key`].
 //!
-//! Text repeats its pieces: a page of German or Chinese has a few thousand distinct ones, and a
-//! process that counts many texts sees the same words again and again. Once a piece of up to
-//! 111 bytes has been merged, its tokens sit in a slot keyed by the piece's own bytes, so
-//! the next time it costs one hash and one 32-byte compare instead of a merge with its rank
-//! lookups. Keys hold the whole piece, so a hit is exact; a full set drops one entry, which
-//! costs a merge later and never a wrong answer.
+//! Text repeats its pieces (a page of German or Chinese has a few thousand distinct ones, and a
+//! process that counts many texts sees the same words again and again), so once a piece has been
+//! merged its tokens sit in a slot keyed by the piece's own bytes: the next time it costs a hash
+//! and a compare instead of a merge. Keys hold the whole piece, so a hit is exact; a full set
+//! drops one entry, which costs a merge later and never a wrong answer.
 //!
-//! Sets have four entries where they had two (but in the table of wide ids, which few pieces
-//! need): with two, the sets that three pieces of one text fell in lost all three to each other
-//! on every count while most sets stood half empty (a warm count of `zh_CN_git.txt` merged 175
-//! pieces again, now 5; the whole corpus counted warm as one text merged 7,171 short pieces
-//! again, now 3,727). The tier of 16 to 47 bytes has twice the sets it had, for the 9,222
-//! distinct such pieces of that corpus (6,010 merged again, now 1,696).
+//! Sets have four entries (two in the table of wide ids, which few pieces need). A new piece
+//! takes an empty entry if there is one, else the entry that its own hash names: texts that come
+//! in turn, each many times (a server's requests, a batch counted again), would lose every piece
+//! of a full set on every turn if the oldest went, as each evicts the one asked for next.
 //!
-//! Which entry a full set drops matters when texts come in turn, each many times (a server's
-//! requests, a batch counted again): dropping the oldest, a set that five pieces of the turn
-//! fall in loses all five on every turn, as each evicts the one asked for next. A new piece
-//! takes an empty entry if there is one, else the entry that its own hash names, so the entries
-//! no new piece names keep theirs. The corpus files counted in turn (o200k_base, Rust) merged
-//! 3,726 short and 1,696 longer pieces again a turn; with the entry named by the hash, 1,880
-//! and 850; with twice the sets in both tiers as well, 200 and 88 (five runs alternating with
-//! the old code: median 91 -> 131 MB/s on o200k_base, 124 -> 143 on cl100k_base).
-//!
-//! A table starts at a sixteenth of its sets and doubles whenever a quarter of its entries are
-//! in use: the first count in a process wrote into a page of the tables for nearly every piece
-//! it kept, each page a fault of the kernel (zeroing it, and first mapping the zero page for
-//! the lookup before), which cost more than the merges; small tables have few pages. The first
-//! count of `en_GPL-3.txt` after loading o200k_base took 1,106 faults and 3.2 ms, now 270 and
-//! 1.1 ms (Python, a fresh process each).
-//!
-//! The table is allocated zeroed (an all-zero entry is empty), so pages that no piece touches
-//! are never made resident.
+//! A table starts at a sixteenth of its sets and doubles whenever a quarter of its entries are in
+//! use, and it is allocated zeroed (an all-zero entry is empty): a first count in a process
+//! writes into few pages, each of which costs a fault of the kernel, and pages that no piece
+//! touches never become resident.
 
 use super::long_pieces::{Found, LongPieces};
 use crate::vocab::{hash_packed, Rank};

@@ -2,15 +2,13 @@
 //!
 //! A method that pyo3 generates pays, on every call, for its general argument parser (which
 //! handles any signature and keywords), for counting the thread's attachment to the interpreter
-//! and for flushing deferred reference drops: about 180 machine instructions a call (callgrind
-//! of `push(None)` in a Python loop: 485 instructions an iteration with pyo3's method, 305 with
-//! this one; a whole push of an English token costs about 1,000). This method takes
-//! its one positional argument from the vector CPython hands it, borrows the counter through
-//! pyo3 as every method does (so a push that released the GIL still excludes any other use of
-//! the counter), hands a short `str` straight to the stream, and catches panics as pyo3 does. It
-//! replaces pyo3's `push` on the class when the module loads; anything but a short `str` takes
-//! the same path as that method ([`crate::py::stream::PyStreamCounter`]'s `push_delta`). The count it returns is a kept
-//! int ([`super::ints`]).
+//! and for flushing deferred reference drops: a sizeable part of a token-sized push. This method
+//! takes its one positional argument from the vector CPython hands it, borrows the counter
+//! through pyo3 as every method does (so a push that released the GIL still excludes any other
+//! use of the counter), hands a short `str` straight to the stream, and catches panics as pyo3
+//! does. It replaces pyo3's `push` on the class when the module loads; anything but a short `str`
+//! takes the same path as that method (`PyStreamCounter::push_delta`). The count it returns is a
+//! kept int ([`super::ints`]).
 
 use super::ints::count_to_int;
 #[cfg(not(feature = "abi3"))]

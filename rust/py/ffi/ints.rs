@@ -1,27 +1,18 @@
 //! Python ints made once per value and kept: the counts that `StreamCounter.push` returns and the
 //! token ids in the lists that `encode` returns.
 //!
-//! CPython keeps the ints up to 256 and makes any other one anew. A stream's count passes 256
-//! after a paragraph, and from then on every push made an int that the caller's loop dropped
-//! again: about 110 of the 1,000 machine instructions a token-sized push costs (callgrind, a
-//! Russian stream, o200k_base). A list of ids needs an int per id, and making each anew (an
-//! allocation, then a free when the list goes) cost as much as the encoding itself on text that
-//! the piece caches serve. So values below [`KEPT`] get one int each, made the first time and
-//! kept for the life of the process; a caller gets a new reference to it. Ids keep theirs at any
-//! value below [`KEPT`] (every built-in vocabulary's ids are below it), counts only below
+//! CPython keeps the ints up to 256 and makes any other one anew: a stream past a paragraph
+//! would make an int on every push only for the caller's loop to drop it, and a list of ids an
+//! int per id (an allocation, then a free). So values below [`KEPT`] get one int each, made the
+//! first time and kept for the life of the process; a caller gets a new reference to it. Ids keep
+//! theirs at any value below [`KEPT`] (every built-in vocabulary's ids are), counts only below
 //! [`KEPT_COUNTS`] (a long stream would otherwise keep an int for every count it passes). The
-//! tables are 2 MiB (ids) and 128 KiB (counts) of zeroed static memory, paged in as values reach
-//! them. Ints are immutable, so sharing them changes nothing a caller can see but `is`.
+//! tables are static, zeroed, and paged in as values reach them. Ints are immutable, so sharing
+//! them changes nothing a caller can see but `is`.
 //!
-//! Counts are made a block of [`COUNT_BLOCK`] at a time, in one loop, and kept apart from the
-//! ids. A stream's counts go up one by one, and each push touches the count's int (its
-//! reference count). Made one by one, at the push that first reached it or earlier as an id in
-//! some list, each count's int lay wherever the allocator had 32 bytes free: the 16,127 ints
-//! above 256 of one stream of `python_difflib.py.txt` sat on 281 pages, 11,191 of them more
-//! than a page from the one before. With other work between streams (a tiktoken encode, as the
-//! benchmark's alternating rounds do) the pushes waited on those lines: the reference count
-//! update took 57% of `push`'s samples, against 33% with nothing in between (perf, o200k_base).
-//! Made in one loop, a block's ints lie in order on two or three pages.
+//! Counts are made a block of [`COUNT_BLOCK`] at a time, in one loop, apart from the ids: a
+//! stream's counts go up one by one and each push touches its count's reference count, so ints
+//! that lie in order on a few pages keep those touches cheap.
 
 use pyo3::ffi;
 use std::ptr::null_mut;
