@@ -8,6 +8,7 @@
 
 mod ascii;
 mod cl100k;
+pub mod compiled;
 mod gpt2;
 mod o200k;
 
