@@ -10,6 +10,7 @@
 //! patterns share, `\s+(?!\S)`, is evaluated by hand (see [`lower`] for what is accepted).
 
 mod lower;
+pub mod patterns;
 #[cfg(test)]
 mod tests;
 
@@ -22,7 +23,6 @@ use regex_automata::util::primitives::StateID;
 use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind};
 use regex_syntax::hir::ClassUnicode;
-use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Largest DFA built for one run of alternatives, in bytes.
@@ -104,8 +104,9 @@ enum Engine {
 struct Dfa {
     dfa: dense::DFA<Vec<u32>>,
     start: StateID,
-    /// States in which, at the end of the text so far, every continuation gives the same answer.
-    settled: HashMap<StateID, Settled>,
+    /// By state index: whether, at the end of the text so far, every continuation gives the
+    /// same answer, and which.
+    settled: Vec<Option<Settled>>,
 }
 
 /// The answer every continuation gives from a settled state.
@@ -169,6 +170,9 @@ impl Compiled {
         if bytes.is_empty() {
             return eof.then_some(Piece { len: 0, kind: Kind::Match });
         }
+        if eof && *resume == Resume::default() {
+            return Some(self.whole_piece(bytes));
+        }
         match self.scan(bytes, eof, false, resume) {
             Scan::Final(piece) => Some(piece),
             Scan::Open(_) | Scan::More => None,
@@ -188,9 +192,32 @@ impl Compiled {
         }
     }
 
+    /// Heap bytes its DFAs and tables take.
+    pub fn memory_usage(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Engine::Dfa(d) => d.dfa.memory_usage() + d.settled.capacity(),
+                Engine::Trailing(set) => set.ranges.capacity() * std::mem::size_of::<(u32, u32)>(),
+            })
+            .sum()
+    }
+
     /// The pieces of a complete text, in order, gaps included.
     pub fn pieces<'t>(&self, text: &'t str) -> Pieces<'_, 't> {
         Pieces { compiled: self, rest: text.as_bytes() }
+    }
+
+    /// The piece at the start of a complete non-empty text: [`Compiled::scan`] with nothing to
+    /// resume or save.
+    #[inline]
+    fn whole_piece(&self, bytes: &[u8]) -> Piece {
+        for part in &self.parts {
+            if let Outcome::Final(Some(n)) = part.advance(bytes, 0, true, &mut PartState::default()) {
+                return matched(n);
+            }
+        }
+        gap(self.gap_end_at_eof(bytes, char_len(bytes, 0)))
     }
 
     fn scan(&self, bytes: &[u8], eof: bool, open: bool, resume: &mut Resume) -> Scan {
@@ -365,7 +392,7 @@ impl Dfa {
             }
             return done(state, last);
         }
-        match self.settled.get(&sid) {
+        match self.settled.get(sid.as_usize() >> dfa.stride2()).copied().flatten() {
             Some(Settled::Keep) => return done(state, last),
             Some(Settled::AtEnd) => return done(state, i),
             None => {}
@@ -381,23 +408,28 @@ impl Dfa {
 /// byte kills it (the match seen so far stands), or when every next byte, and the end of the
 /// input, reports a match that ends here and then kills it. Knowing that, a piece is final as
 /// soon as the hand-written scanners would call it final, not a byte or two later.
-fn settled_states(dfa: &dense::DFA<Vec<u32>>, start: StateID) -> HashMap<StateID, Settled> {
+fn settled_states(dfa: &dense::DFA<Vec<u32>>, start: StateID) -> Vec<Option<Settled>> {
     let bytes: Vec<u8> = dfa.byte_classes().representatives(..).filter_map(|unit| unit.as_u8()).collect();
-    let mut seen = HashSet::from([start]);
+    // State ids are indices times the stride; the table takes at least 4 bytes per transition.
+    let index = |s: StateID| s.as_usize() >> dfa.stride2();
+    let count = ((dfa.memory_usage() / 4) >> dfa.stride2()) + 1;
+    let mut seen = vec![false; count];
+    seen[index(start)] = true;
     let mut stack = vec![start];
     let mut states = Vec::new();
     while let Some(s) = stack.pop() {
         states.push(s);
         for &b in &bytes {
             let t = dfa.next_state(s, b);
-            if seen.insert(t) {
+            if !seen[index(t)] {
+                seen[index(t)] = true;
                 stack.push(t);
             }
         }
     }
     let eoi_match = |s: StateID| dfa.is_match_state(dfa.next_eoi_state(s));
-    let mut dies: HashMap<StateID, bool> = HashMap::new();
-    let mut settled = HashMap::new();
+    let mut dies: Vec<Option<bool>> = vec![None; count];
+    let mut settled = vec![None; states.iter().map(|&s| index(s) + 1).max().unwrap_or(0)];
     for s in states.into_iter().filter(|&s| !dfa.is_dead_state(s)) {
         let mut answer = Some(if eoi_match(s) { Settled::AtEnd } else { Settled::Keep });
         for &b in &bytes {
@@ -405,9 +437,9 @@ fn settled_states(dfa: &dense::DFA<Vec<u32>>, start: StateID) -> HashMap<StateID
             let this = if dfa.is_dead_state(t) {
                 Some(Settled::Keep)
             } else if dfa.is_match_state(t)
-                && *dies
-                    .entry(t)
-                    .or_insert_with(|| !eoi_match(t) && bytes.iter().all(|&c| dfa.is_dead_state(dfa.next_state(t, c))))
+                && *dies[index(t)].get_or_insert_with(|| {
+                    !eoi_match(t) && bytes.iter().all(|&c| dfa.is_dead_state(dfa.next_state(t, c)))
+                })
             {
                 Some(Settled::AtEnd)
             } else {
@@ -418,9 +450,7 @@ fn settled_states(dfa: &dense::DFA<Vec<u32>>, start: StateID) -> HashMap<StateID
                 break;
             }
         }
-        if let Some(answer) = answer {
-            settled.insert(s, answer);
-        }
+        settled[index(s)] = answer;
     }
     settled
 }

