@@ -34,6 +34,12 @@ pub enum Error {
     /// Bytes that are not UTF-8, pushed with strict error handling.
     #[error("invalid utf-8 at byte {offset}: {reason}")]
     InvalidUtf8 { offset: usize, reason: &'static str },
+    /// A pre-tokenizer pattern that does not parse.
+    #[error("invalid pattern: {0}")]
+    InvalidPattern(String),
+    /// A pre-tokenizer pattern with a construct that the compiled scanner cannot run exactly.
+    #[error("unsupported pattern: {0}")]
+    UnsupportedPattern(String),
 }
 
 /// The core's result type.

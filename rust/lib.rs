@@ -9,7 +9,7 @@ pub mod bpe;
 pub(crate) mod cache;
 pub(crate) mod encoding;
 pub(crate) mod error;
-pub(crate) mod pretok;
+pub mod pretok;
 pub(crate) mod stream;
 pub(crate) mod text;
 pub(crate) mod vocab;
@@ -40,10 +40,9 @@ pub(crate) fn corpus() -> Vec<(std::path::PathBuf, Vec<u8>)> {
 
 // What the Python bindings (inside the crate), the fuzz targets and the benchmarks use; the rest
 // is the crate's own.
-pub use cache::rank_cache::{rank_slots, RankCache};
 pub use encoding::{Encoding, Spec};
 pub use error::{Error, Result};
 pub use pretok::special::SpecialMatcher;
 pub use pretok::Family;
 pub use stream::{Snapshot, Stream};
-pub use vocab::{Rank, Ranks, Vocab};
+pub use vocab::{Filtered, Rank, Ranks, Vocab};

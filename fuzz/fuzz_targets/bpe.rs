@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use streamtok::bpe::{self, Help, LazyStarts, PairMemo};
-use streamtok::{rank_slots, RankCache};
+use streamtok::pretok::Pretok;
 use streamtok::{Encoding, Family, Rank};
 use streamtok::{Spec, Vocab};
 
@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     if config & 1 == 1 {
         // The parser and the checks on a loaded encoding must reject bad data with an error.
         let specials = vec![("<|x|>".to_string(), Rank::from(*config) << 8)];
-        if let Ok(spec) = Spec::from_tiktoken("fuzz", Family::Gpt2, rest, specials) {
+        if let Ok(spec) = Spec::from_tiktoken("fuzz", Pretok::Family(Family::Gpt2), rest, specials) {
             if let Ok(enc) = Encoding::new(spec) {
                 let ids = enc.encode_ordinary("hello world 123");
                 let ids: Vec<u64> = ids.into_iter().map(u64::from).collect();
@@ -61,7 +61,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(bpe::count_piece(&vocab, &piece), expected.len(), "count_piece of {piece:?}");
     // The same piece inside a longer text, with the index and the memo an encoding gives the
     // merge of long pieces: the merges may load bytes past its end, never use them.
-    let (starts, pairs) = (LazyStarts::default(), PairMemo::new(true));
+    let (starts, pairs) = (LazyStarts::default(), std::sync::OnceLock::from(PairMemo::new(true)));
     let help = Help { starts: Some(&starts), pairs: Some(&pairs) };
     let pad = usize::from(config >> 4);
     let text: Vec<u8> = [&piece[..pad.min(piece.len())], &piece, &piece[..]].concat();
@@ -75,8 +75,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(spans.iter().map(|s| s.1).collect::<Vec<_>>(), expected, "encode into spans of {piece:?}");
     assert_eq!(spans.last().map(|s| s.0 as usize), Some(end));
     if vocab.rank(&piece).is_none() {
-        let mut slots = rank_slots();
-        let mut cache = RankCache::new(&vocab, &mut slots);
+        let mut cache = streamtok::Filtered(&vocab);
         let mut cached: Vec<Rank> = Vec::new();
         bpe::encode_merged(&mut cache, help, &text, start, end, &mut cached);
         assert_eq!(cached, expected, "encode_merged through the rank cache of {piece:?}");

@@ -23,6 +23,7 @@ use merge::{merge_large, merge_small};
 pub use token_starts::{LazyStarts, TokenStarts};
 
 use crate::vocab::{Rank, Ranks, Vocab};
+use std::sync::OnceLock;
 
 /// Longest piece merged by rescanning; longer ones use the heap. Starts must fit in 7 bits.
 const SMALL: usize = 64;
@@ -35,8 +36,8 @@ const LONG: usize = 256;
 pub struct Help<'a> {
     /// Which lengths of token start where.
     pub starts: Option<&'a LazyStarts>,
-    /// What adjacent token pairs merge into.
-    pub pairs: Option<&'a PairMemo>,
+    /// What adjacent token pairs merge into (made on first use: only very long pieces ask).
+    pub pairs: Option<&'a OnceLock<PairMemo>>,
 }
 
 impl Help<'_> {
@@ -202,7 +203,7 @@ mod tests {
 
     /// An index and a memo of `v`'s own, as an encoding gives them to the merges.
     fn with_help<T>(v: &Vocab, f: impl FnOnce(Help) -> T) -> T {
-        let (starts, pairs) = (LazyStarts::default(), PairMemo::new(true));
+        let (starts, pairs) = (LazyStarts::default(), OnceLock::from(PairMemo::new(true)));
         let _ = starts.get(v);
         f(Help { starts: Some(&starts), pairs: Some(&pairs) })
     }

@@ -13,7 +13,6 @@ pub mod follow_memo;
 pub mod long_pieces;
 pub mod pair_memo;
 pub mod pieces;
-pub mod rank_cache;
 pub mod scratch;
 
 use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
@@ -25,8 +24,6 @@ pub enum Cache {
     Pieces,
     /// Pieces too long for the tiers ([`long_pieces`]).
     Long,
-    /// Rank lookups of one call's merges ([`rank_cache`]).
-    Ranks,
     /// Pair checks ([`pair_memo`]).
     Pair,
     /// What short deltas add after a token ([`follow_memo`]).
@@ -40,10 +37,9 @@ pub enum Cache {
 }
 
 /// Every cache with its name.
-pub const CACHES: [(Cache, &str); 8] = [
+pub const CACHES: [(Cache, &str); 7] = [
     (Cache::Pieces, "pieces"),
     (Cache::Long, "long"),
-    (Cache::Ranks, "ranks"),
     (Cache::Pair, "pair"),
     (Cache::Follow, "follow"),
     (Cache::Delta, "delta"),
@@ -105,7 +101,7 @@ mod tests {
     fn the_variable_turns_off_all_caches_or_the_ones_it_names() {
         assert_eq!(parse(None), 0);
         assert_eq!(parse(Some("on")), 0);
-        assert_eq!(parse(Some("OFF")), 0xff);
+        assert_eq!(parse(Some("OFF")), 0x7f);
         assert_eq!(parse(Some("off:pair, ints")), 1 << Cache::Pair as u16 | 1 << Cache::Ints as u16);
         assert_eq!(parse(Some("off:nothing")), 0);
     }

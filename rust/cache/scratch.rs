@@ -5,7 +5,6 @@
 //! batch on two threads uses two; at most [`POOLED`] wait in the pool between calls.
 
 use super::pieces::PieceCaches;
-use super::rank_cache::{rank_slots, RankSlots};
 use crate::vocab::Rank;
 use std::sync::Mutex;
 
@@ -13,8 +12,6 @@ use std::sync::Mutex;
 pub struct Scratch {
     /// Tokens of pieces seen before.
     pub pieces: PieceCaches,
-    /// Slots of the [`RankCache`](super::rank_cache::RankCache) the merges look ranks up through.
-    pub ranks: Box<RankSlots>,
     /// Tokens of the piece being merged.
     pub ids: Vec<Rank>,
 }
@@ -35,7 +32,6 @@ impl ScratchPool {
         let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut scratch = taken.unwrap_or_else(|| Scratch {
             pieces: PieceCaches::default(),
-            ranks: rank_slots(),
             ids: Vec::with_capacity(64),
         });
         let out = f(&mut scratch);
@@ -61,11 +57,11 @@ mod tests {
         let pool = ScratchPool::default();
         let first = pool.with(|s| {
             s.ids.push(7);
-            s.ranks.as_ptr() as usize
+            s.ids.as_ptr() as usize
         });
-        let again = pool.with(|s| (s.ranks.as_ptr() as usize, s.ids.clone()));
+        let again = pool.with(|s| (s.ids.as_ptr() as usize, s.ids.clone()));
         assert_eq!(again, (first, vec![7]));
         // A call made while another holds the scratch gets its own.
-        pool.with(|outer| pool.with(|inner| assert_ne!(outer.ranks.as_ptr(), inner.ranks.as_ptr())));
+        pool.with(|outer| pool.with(|inner| assert_ne!(outer.ids.as_ptr(), inner.ids.as_ptr())));
     }
 }

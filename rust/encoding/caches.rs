@@ -27,6 +27,12 @@ impl EncodingCaches {
         self.pairs.get_or_init(PairMemo::default)
     }
 
+    /// The memo of pair checks, made when first asked for (one-shot calls ask only for very long
+    /// pieces).
+    pub fn pairs_cell(&self) -> &OnceLock<PairMemo> {
+        &self.pairs
+    }
+
     /// The memo of what short deltas add after a token.
     pub fn follows(&self) -> &FollowMemo {
         self.follows.get_or_init(FollowMemo::default)

@@ -11,19 +11,18 @@ pub use spec::{Spec, BUILTIN_NAMES};
 
 use crate::bpe::{self, Help, LazyStarts, PairMemo};
 use crate::cache::pieces::{Key, PieceCaches};
-use crate::cache::rank_cache::RankCache;
 use crate::cache::scratch::Scratch;
 use crate::error::{Error, Result};
 use crate::pretok::special::SpecialMatcher;
-use crate::pretok::Family;
-use crate::vocab::{Rank, Vocab};
+use crate::pretok::{Family, Kind, Pretok};
+use crate::vocab::{Filtered, Rank, Vocab};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-/// A tokenizer: pattern family, mergeable ranks and special tokens.
+/// A tokenizer: pre-tokenizer, mergeable ranks and special tokens.
 pub struct Encoding {
     name: String,
-    family: Family,
+    pretok: Pretok,
     vocab: Arc<Vocab>,
     /// Sorted by id.
     specials: Vec<(String, Rank)>,
@@ -49,14 +48,13 @@ fn offset(bytes: &[u8], piece: &[u8]) -> usize {
 /// piece caches. The next piece is scanned, and its cache entry prefetched, before `f` sees the
 /// current one, so that the scanner's work hides the wait for memory.
 #[inline(always)]
-fn each_piece(
-    family: Family,
-    text: &str,
+fn each_piece<'t>(
+    mut pieces: impl Iterator<Item = &'t [u8]>,
+    text: &'t str,
     caches: &mut PieceCaches,
     mut f: impl FnMut(&mut PieceCaches, usize, usize, Key),
 ) {
     let bytes = text.as_bytes();
-    let mut pieces = family.pieces(text);
     let look = |caches: &PieceCaches, piece: &[u8]| {
         let (start, len) = (offset(bytes, piece), piece.len());
         let key = caches.key(bytes, start, len);
@@ -82,7 +80,7 @@ fn each_piece(
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn count_missed(
-    ranks: &mut RankCache,
+    ranks: &mut Filtered,
     help: Help,
     pieces: &mut PieceCaches,
     ids: &mut Vec<Rank>,
@@ -138,7 +136,7 @@ impl Encoding {
         let all_specials = Arc::new(SpecialMatcher::new(by_precedence.iter().map(|(t, r)| (t.as_str(), *r))));
         Ok(Encoding {
             name: spec.name,
-            family: spec.family,
+            pretok: spec.pretok,
             vocab: spec.vocab,
             specials,
             by_precedence,
@@ -169,9 +167,28 @@ impl Encoding {
         &self.name
     }
 
-    /// The pre-tokenizer pattern family.
-    pub fn family(&self) -> Family {
-        self.family
+    /// [`each_piece`] over the pieces of `text` that tiktoken encodes (not the gaps a compiled
+    /// pattern may leave).
+    #[inline(always)]
+    fn each_piece(&self, text: &str, caches: &mut PieceCaches, f: impl FnMut(&mut PieceCaches, usize, usize, Key)) {
+        match &self.pretok {
+            Pretok::Family(family) => each_piece(family.pieces(text), text, caches, f),
+            Pretok::Compiled(c) => {
+                each_piece(c.pieces(text).filter_map(|(p, kind)| (kind == Kind::Match).then_some(p)), text, caches, f)
+            }
+        }
+    }
+
+    /// The pre-tokenizer.
+    #[inline]
+    pub fn pretok(&self) -> &Pretok {
+        &self.pretok
+    }
+
+    /// The hand-written pattern family of the pre-tokenizer, if it is one.
+    #[inline]
+    pub fn family(&self) -> Option<Family> {
+        self.pretok.family()
     }
 
     /// The mergeable tokens.
@@ -219,10 +236,10 @@ impl Encoding {
     pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
         self.caches.scratch.with(|scratch| {
             let bytes = text.as_bytes();
-            let Scratch { pieces, ranks, .. } = scratch;
-            let mut ranks = RankCache::new(&self.vocab, ranks);
+            let Scratch { pieces, .. } = scratch;
+            let mut ranks = Filtered(&self.vocab);
             let help = self.help();
-            each_piece(self.family, text, pieces, |pieces, start, len, key| {
+            self.each_piece(text, pieces, |pieces, start, len, key| {
                 let cached = pieces.get(bytes, key);
                 if cached.is_some_and(|c| c.extend(out) || pieces.extend_spilled(bytes, key, start, len, out)) {
                     return;
@@ -274,7 +291,7 @@ impl Encoding {
     /// What the merge of very long pieces uses beyond ranks (see [`Help`]).
     #[inline]
     pub fn help(&self) -> Help<'_> {
-        Help { starts: Some(&self.starts), pairs: Some(self.caches.pairs()) }
+        Help { starts: Some(&self.starts), pairs: Some(self.caches.pairs_cell()) }
     }
 
     /// Appends `(end, rank)` of each token of the piece `piece[from..to]` to `out`, as
@@ -302,12 +319,12 @@ impl Encoding {
     pub fn count(&self, text: &str) -> usize {
         self.caches.scratch.with(|scratch| {
             let bytes = text.as_bytes();
-            let Scratch { pieces, ranks, ids } = scratch;
-            let mut ranks = RankCache::new(&self.vocab, ranks);
+            let Scratch { pieces, ids } = scratch;
+            let mut ranks = Filtered(&self.vocab);
             let help = self.help();
             let mut total = 0;
             // The hit stays small enough to inline into the scanner's loop; the rest is a call.
-            each_piece(self.family, text, pieces, |pieces, start, len, key| {
+            self.each_piece(text, pieces, |pieces, start, len, key| {
                 total += match pieces.get(bytes, key) {
                     Some(c) => c.count(),
                     None => count_missed(&mut ranks, help, pieces, ids, bytes, start, len, key),

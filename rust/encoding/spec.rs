@@ -1,17 +1,17 @@
-//! What an encoding is made of (pattern family, mergeable ranks, special tokens), and the
+//! What an encoding is made of (pre-tokenizer, mergeable ranks, special tokens), and the
 //! registry of the built-in encodings with exactly the special tokens tiktoken defines.
 
 use crate::error::{Error, Result};
-use crate::pretok::Family;
+use crate::pretok::{Family, Pretok};
 use crate::vocab::{tiktoken_format, Rank, Vocab, MAX_RANK};
 use std::sync::Arc;
 
-/// Everything an encoding is made of: pattern family, mergeable ranks, special tokens.
+/// Everything an encoding is made of: pre-tokenizer, mergeable ranks, special tokens.
 pub struct Spec {
     /// The encoding's name.
     pub name: String,
-    /// The pre-tokenizer pattern family.
-    pub family: Family,
+    /// The pre-tokenizer.
+    pub pretok: Pretok,
     /// The mergeable tokens.
     pub vocab: Arc<Vocab>,
     /// Special tokens and their ids, in the order of the dict that named them (where one is a
@@ -57,11 +57,11 @@ impl Spec {
             other => return Err(Error::UnknownEncoding(other.to_string())),
         };
         let vocab = crate::vocab::builtin(vocab).ok_or_else(|| Error::UnknownEncoding(name.to_string()))?;
-        Ok(Spec { name: name.to_string(), family, vocab, specials })
+        Ok(Spec { name: name.to_string(), pretok: Pretok::Family(family), vocab, specials })
     }
 
-    /// An encoding from `.tiktoken` data of a known pattern family, checked for consistency.
-    pub fn from_tiktoken(name: &str, family: Family, data: &[u8], specials: Vec<(String, Rank)>) -> Result<Spec> {
+    /// An encoding from `.tiktoken` data split by `pretok`, checked for consistency.
+    pub fn from_tiktoken(name: &str, pretok: Pretok, data: &[u8], specials: Vec<(String, Rank)>) -> Result<Spec> {
         let pairs = tiktoken_format::parse(data)?;
         if let Some((_, rank)) = pairs.iter().find(|p| p.1 > MAX_RANK) {
             return Err(Error::MalformedVocab { line: 0, reason: format!("rank {rank} is above {MAX_RANK}") });
@@ -84,7 +84,7 @@ impl Spec {
         if let Some(w) = texts.windows(2).find(|w| w[0] == w[1]) {
             return Err(Error::InvalidSpecial(w[0].to_string(), "text is used twice".to_string()));
         }
-        Ok(Spec { name: name.to_string(), family, vocab: Arc::new(vocab), specials })
+        Ok(Spec { name: name.to_string(), pretok, vocab: Arc::new(vocab), specials })
     }
 }
 

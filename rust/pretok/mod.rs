@@ -8,9 +8,14 @@
 
 mod ascii;
 mod cl100k;
+pub mod compiled;
 mod gpt2;
 mod o200k;
+mod pattern;
 pub mod special;
+
+pub use compiled::{Kind, Piece};
+pub use pattern::{Pretok, Scan};
 
 use crate::error::{Error, Result};
 use crate::text::unicode::{

@@ -5,7 +5,7 @@ use super::text::{text_of, type_error, DETACH_BYTES};
 use crate::encoding::Encoding;
 use crate::encoding::Spec;
 use crate::pretok::special::SpecialMatcher;
-use crate::pretok::Family;
+use crate::pretok::{Family, Kind, Pretok};
 use crate::vocab::Rank;
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
@@ -113,25 +113,32 @@ impl PyEncoding {
 #[pymethods]
 impl PyEncoding {
     #[new]
-    #[pyo3(signature = (name, *, data=None, family=None, special_tokens=None))]
+    #[pyo3(signature = (name, *, data=None, family=None, special_tokens=None, pattern=None))]
     fn new(
         py: Python<'_>,
         name: &str,
         data: Option<&[u8]>,
         family: Option<&str>,
         special_tokens: Option<&Bound<'_, PyDict>>,
+        pattern: Option<&str>,
     ) -> PyResult<Self> {
         let Some(data) = data else {
             return Ok(PyEncoding { inner: Encoding::builtin(name)? });
         };
-        let family = Family::from_name(family.unwrap_or(""))?;
+        // A pattern family by name, or any pattern: a family's own takes its hand-written
+        // scanner, another is compiled.
+        let pretok = match (family, pattern) {
+            (Some(_), Some(_)) => return Err(PyValueError::new_err("give family or pattern, not both")),
+            (_, Some(pattern)) => py.detach(|| Pretok::from_pattern(pattern))?,
+            (family, None) => Pretok::Family(Family::from_name(family.unwrap_or(""))?),
+        };
         let mut specials: Vec<(String, Rank)> = Vec::new();
         if let Some(d) = special_tokens {
             for (text, id) in d.iter() {
                 specials.push((text.extract()?, id.extract()?));
             }
         }
-        let inner = py.detach(|| Spec::from_tiktoken(name, family, data, specials).and_then(Encoding::new))?;
+        let inner = py.detach(|| Spec::from_tiktoken(name, pretok, data, specials).and_then(Encoding::new))?;
         Ok(PyEncoding { inner: Arc::new(inner) })
     }
 
@@ -141,10 +148,16 @@ impl PyEncoding {
         self.inner.name()
     }
 
-    /// The pattern family: "gpt2", "cl100k" or "o200k".
+    /// The pattern family: "gpt2", "cl100k" or "o200k"; None for a pattern of another family.
     #[getter]
-    fn family(&self) -> &'static str {
-        self.inner.family().name()
+    fn family(&self) -> Option<&'static str> {
+        self.inner.family().map(Family::name)
+    }
+
+    /// The pre-tokenizer's pattern, as tiktoken's `pat_str`.
+    #[getter]
+    fn pattern(&self) -> &str {
+        self.inner.pretok().pattern()
     }
 
     /// Highest token id, special tokens included.
@@ -283,8 +296,8 @@ impl PyEncoding {
         while let Some((_, end, _)) = matcher.find(text.as_bytes(), start) {
             start = end;
         }
-        let last = self.inner.family().pieces(&text[start..]).last();
-        Ok(last.map_or(0, |piece| crate::bpe::count_piece(self.inner.vocab(), piece)))
+        let last = self.inner.pretok().pieces(&text[start..]).filter(|(_, kind)| *kind == Kind::Match).last();
+        Ok(last.map_or(0, |(piece, _)| crate::bpe::count_piece(self.inner.vocab(), piece)))
     }
 
     /// Tokens of `piece` merged as one piece, with no pre-tokenizer split (tiktoken's

@@ -21,7 +21,9 @@ impl From<Error> for PyErr {
             | Error::Finished
             | Error::InvalidSnapshot(_)
             | Error::OpenTooLong(_)
-            | Error::InvalidUtf8 { .. } => PyValueError::new_err(message),
+            | Error::InvalidUtf8 { .. }
+            | Error::InvalidPattern(_)
+            | Error::UnsupportedPattern(_) => PyValueError::new_err(message),
         }
     }
 }

@@ -17,6 +17,7 @@
 
 use super::{Shape, Stream};
 use crate::bpe::forced::no_token_spans;
+use crate::pretok::Scan;
 use crate::vocab::Rank;
 
 /// Open text from which on a stream looks for a place to let go of (64 KiB).
@@ -44,7 +45,9 @@ impl Stream {
     /// and long, such a position lies near its end, and the scanner allows; whether it did.
     fn let_go(&mut self, out: Option<&mut Vec<Rank>>) -> bool {
         let enc = self.enc.clone();
-        let (vocab, family) = (enc.vocab(), enc.family());
+        // Only the hand-written scanners say which loop a scan stopped in.
+        let (Some(family), Some(mut resume)) = (enc.family(), self.resume.as_family()) else { return false };
+        let vocab = enc.vocab();
         // Custom vocabularies with tokens the merges cannot reach are left whole: a part of a
         // piece could be such a token's bytes.
         if self.shape == Shape::Indent || self.held.is_some() || !enc.unreachable().is_empty() {
@@ -61,12 +64,11 @@ impl Stream {
                 None => bytes.len() - m.pending_prefix(bytes),
             },
         };
-        let mut resume = self.resume;
         if family.scan_open(&bytes[..end], &mut resume) != (end, false) {
             return false;
         }
         // The scan of the same piece over more text: the next scan resumes from here.
-        self.resume = resume;
+        self.resume = Scan::Family(resume);
         let first = self.first_from;
         let slot = match self.open.iter().position(|o| !o.is_empty() && o.start() == first && first + o.len() == end) {
             Some(slot) => slot,
@@ -90,7 +92,7 @@ impl Stream {
         self.tail_count -= counted;
         self.open[1 - slot].clear();
         self.tail.replace_range(keep..q, "");
-        self.resume = resume;
+        self.resume = Scan::Family(resume);
         self.first_from = keep;
         self.special_from = self.special_from.saturating_sub(q - keep).max(keep);
         // The piece goes on through the general path, which knows `first_from`.

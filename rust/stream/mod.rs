@@ -13,7 +13,7 @@ use crate::bpe;
 use crate::encoding::Encoding;
 use crate::error::{Error, Result};
 use crate::pretok::special::SpecialMatcher;
-use crate::pretok::{Family, Resume, FAST_END};
+use crate::pretok::{Family, Kind, Piece, Scan, FAST_END};
 use crate::text::unicode::{decode_at_wide, LOWERISH, UPPERISH};
 use crate::text::utf8::Utf8Carry;
 use crate::vocab::Rank;
@@ -96,7 +96,7 @@ pub struct Stream {
     committed: usize,
     tail_count: usize,
     /// Where the scan of the tail's first piece stopped for more input.
-    resume: Resume,
+    resume: Scan,
     /// Offset in the tail before which no special token can start (searched already, and no
     /// byte after has changed), so that a push searches only near its delta.
     special_from: usize,
@@ -137,7 +137,7 @@ impl Stream {
             tail: String::new(),
             committed: 0,
             tail_count: 0,
-            resume: Resume::default(),
+            resume: Scan::default(),
             special_from: 0,
             open: Default::default(),
             shape: Shape::Other,
@@ -295,7 +295,8 @@ impl Stream {
         if self.shape == Shape::Indent {
             return self.push_indent(delta, out);
         }
-        let family = self.enc.family();
+        // A shape needs the rules of a hand-written family.
+        let Some(family) = self.enc.family() else { return false };
         let d = delta.as_bytes();
         let w = self.tail.len();
         let slot = usize::from(self.open[0].is_empty() || self.open[0].start() != 0);
@@ -347,7 +348,7 @@ impl Stream {
         self.open.iter_mut().for_each(OpenPiece::clear);
         self.tail.clear();
         self.tail.push_str(delta);
-        self.resume = Resume::default();
+        self.resume = Scan::default();
         // A short delta seen before: its shape and its token from the memo.
         let memo = self.enc.caches().deltas();
         if let Some((code, rank)) = memo.get(d) {
@@ -360,7 +361,7 @@ impl Stream {
             }
             return;
         }
-        self.shape = Shape::of(self.enc.family(), d);
+        self.shape = self.enc.family().map_or(Shape::Other, |family| Shape::of(family, d));
         if self.shape == Shape::Other {
             memo.put(d, Shape::Other as u8, 0);
             self.advance(out);
@@ -397,7 +398,7 @@ impl Stream {
             self.tail_count = self.open[feeds].count() + spaces;
             return true;
         }
-        if !self.enc.family().ends_indent(d) {
+        if !self.enc.family().is_some_and(|family| family.ends_indent(d)) {
             return false;
         }
         let mut out = out;
@@ -422,8 +423,8 @@ impl Stream {
         if matches!(self.shape, Shape::Word | Shape::Upper) || w + delta.len() > FAST_END {
             return false;
         }
+        let Some(family) = self.enc.family() else { return false };
         self.tail.push_str(delta);
-        let family = self.enc.family();
         let shape = Shape::of(family, self.tail.as_bytes());
         if shape == Shape::Other {
             // Spaces after line feeds: a second open piece.
@@ -568,7 +569,7 @@ impl Stream {
         self.settle_partial();
         let tail = std::mem::take(&mut self.tail);
         self.open.iter_mut().for_each(OpenPiece::clear);
-        self.resume = Resume::default();
+        self.resume = Scan::default();
         match out {
             Some(out) => {
                 let before = out.len();
@@ -659,7 +660,7 @@ impl Stream {
         self.tail.clear();
         self.committed = 0;
         self.tail_count = 0;
-        self.resume = Resume::default();
+        self.resume = Scan::default();
         self.special_from = 0;
         self.open.iter_mut().for_each(OpenPiece::clear);
         self.shape = Shape::Other;
@@ -672,16 +673,16 @@ impl Stream {
     /// Moves every piece that is now final out of the tail, then recounts the tail.
     fn advance(&mut self, mut out: Option<&mut Vec<Rank>>) {
         let enc = &*self.enc;
-        let family = enc.family();
+        let (pretok, family) = (enc.pretok(), enc.family());
         let vocab = enc.vocab();
         let bytes = self.tail.as_bytes();
         let mut pos = 0;
         // Valid for the piece at `pos` only.
         let mut resume = self.resume;
         let search_from = self.special_from;
-        // The length as if the input ended of the open piece at `pos`, when its scan ran to the
-        // tail's end (the scan that finds a piece open answers that too).
-        let mut open_len = None;
+        // The open piece at `pos` as if the input ended, when its scan ran to the tail's end
+        // (the scan that finds a piece open answers that too).
+        let mut open_piece = None;
         loop {
             // The ordinary text runs to the next special token, or to a suffix that the next
             // delta may complete into one; only a special token ends it for sure.
@@ -693,17 +694,25 @@ impl Stream {
                 },
             };
             while pos < end {
-                let n = if special.is_some() {
+                let piece = if special.is_some() {
                     // A special token ends the text: every piece before it is final.
-                    family.next_piece_resuming(&bytes[pos..end], true, &mut resume).unwrap_or(end - pos).max(1)
+                    let whole = Piece { len: end - pos, kind: Kind::Match };
+                    pretok.next_piece_resuming(&bytes[pos..end], true, &mut resume).unwrap_or(whole)
                 } else {
-                    let (n, is_final) = family.scan_open(&bytes[pos..end], &mut resume);
+                    let (piece, is_final) = pretok.scan_open(&bytes[pos..end], &mut resume);
                     if !is_final {
-                        open_len = (end == bytes.len()).then_some(n);
+                        open_piece = (end == bytes.len()).then_some(piece);
                         break;
                     }
-                    n
+                    piece
                 };
+                let n = piece.len.max(1);
+                if piece.kind == Kind::Gap {
+                    // Text that no match of the pattern covers: tiktoken drops it.
+                    pos += n;
+                    resume = Scan::default();
+                    continue;
+                }
                 // The first piece's bytes before `first_from` are counted already.
                 let from = if pos == 0 { self.first_from } else { pos };
                 let known = self.open.iter().find(|o| !o.is_empty() && o.start() == from && from + o.len() == pos + n);
@@ -717,7 +726,7 @@ impl Stream {
                     None => bpe::count(vocab, enc.help(), bytes, from, pos + n),
                 };
                 pos += n;
-                resume = Resume::default();
+                resume = Scan::default();
             }
             match special {
                 Some((e, rank)) if pos == end => {
@@ -726,7 +735,7 @@ impl Stream {
                     }
                     self.committed += 1;
                     pos = e;
-                    resume = Resume::default();
+                    resume = Scan::default();
                 }
                 _ => break,
             }
@@ -751,37 +760,46 @@ impl Stream {
             }
             // The tail holds no whole special token (each one found went out with the text
             // before it), so as if the input ended it is all ordinary text.
-            (_, None) => self.count_open_tail(open_len),
+            (_, None) => self.count_open_tail(open_piece),
         };
-        // Only short tails are checked here; a long word stays one through `push_known`.
+        // Only short tails are checked here; a long word stays one through `push_known`. Only
+        // the hand-written families have the rules of shapes.
         let tail = self.tail.as_bytes();
         let plain = self.specials.is_none() && self.held.is_none() && tail.len() <= FAST_END;
-        self.shape = if plain && open_len == Some(tail.len()) {
-            Shape::of(family, tail)
-        } else if plain
-            && family.open_indent(tail).is_some_and(|b| self.indent_slot().is_some_and(|f| self.open[f].len() == b))
-        {
-            Shape::Indent
-        } else {
-            Shape::Other
+        self.shape = match family {
+            Some(family) if plain && open_piece.map(|p| p.len) == Some(tail.len()) => Shape::of(family, tail),
+            Some(family)
+                if plain
+                    && family
+                        .open_indent(tail)
+                        .is_some_and(|b| self.indent_slot().is_some_and(|f| self.open[f].len() == b)) =>
+            {
+                Shape::Indent
+            }
+            _ => Shape::Other,
         };
     }
 
-    /// Tokens of the tail as if the input ended, all of it ordinary text: the first piece's
-    /// length is `first` when known, else its scan resumes; the last piece's encoding grows.
-    fn count_open_tail(&mut self, first: Option<usize>) -> usize {
-        let family = self.enc.family();
+    /// Tokens of the tail as if the input ended, all of it ordinary text: the first piece is
+    /// `first` when known, else its scan resumes; the last piece's encoding grows.
+    fn count_open_tail(&mut self, first: Option<Piece>) -> usize {
+        let pretok = self.enc.pretok();
         let vocab = self.enc.vocab();
         let bytes = self.tail.as_bytes();
         let mut resume = self.resume;
         let (mut pos, mut total) = (0, 0);
         while pos < bytes.len() {
-            let n = match first {
-                Some(n) if pos == 0 => n,
-                _ => family.next_piece_resuming(&bytes[pos..], true, &mut resume).unwrap_or(0).max(1),
+            let piece = match first {
+                Some(piece) if pos == 0 => piece,
+                _ => pretok.next_piece_resuming(&bytes[pos..], true, &mut resume).unwrap_or(Piece {
+                    len: bytes.len() - pos,
+                    kind: Kind::Match,
+                }),
             };
-            let end = (pos + n).min(bytes.len());
-            total += if pos == 0 || end == bytes.len() {
+            let end = (pos + piece.len.max(1)).min(bytes.len());
+            total += if piece.kind == Kind::Gap {
+                0
+            } else if pos == 0 || end == bytes.len() {
                 // The first piece's bytes before `first_from` are counted already.
                 let from = if pos == 0 { self.first_from } else { pos };
                 // The first piece's slot is the one the last piece does not hold, and the other way.
@@ -798,7 +816,7 @@ impl Stream {
                 bpe::count(vocab, self.enc.help(), bytes, pos, end)
             };
             pos = end;
-            resume = Resume::default();
+            resume = Scan::default();
         }
         if bytes.is_empty() {
             self.open.iter_mut().for_each(OpenPiece::clear);
@@ -842,7 +860,7 @@ impl Stream {
             Some((s, _, _)) => &tail[..s],
             None => tail,
         };
-        let end = self.enc.family().next_piece(text.as_bytes(), true).unwrap_or(text.len()).max(self.first_from);
+        let end = self.enc.pretok().next_piece(text.as_bytes()).len.max(self.first_from);
         (Some((self.first_from, end)), &tail[end..])
     }
 }
@@ -1146,7 +1164,7 @@ mod tests {
                 pairs.push((t.as_bytes().to_vec(), 256 + i as Rank));
             }
             let vocab = std::sync::Arc::new(crate::Vocab::from_pairs(pairs));
-            let spec = crate::Spec { name: "made-up".into(), family, vocab, specials: vec![] };
+            let spec = crate::Spec { name: "made-up".into(), pretok: crate::pretok::Pretok::Family(family), vocab, specials: vec![] };
             let e = Arc::new(Encoding::new(spec).unwrap());
             assert!(!e.unreachable().is_empty());
             for text in ["hello", "hello world", "abc abcd xabc", "hello  hello\n\nhello", "helloabc"] {

@@ -8,8 +8,8 @@ mod table;
 pub mod tiktoken_format;
 
 pub use builtin::builtin;
-pub(crate) use keys::{hash, hash_packed, may_hold, pack, pack_at, Filter, SHORT};
-pub use ranks::Ranks;
+pub(crate) use keys::{hash, hash_packed};
+pub use ranks::{Filtered, Ranks};
 pub use table::{Vocab, MAX_RANK};
 
 /// Token id.

@@ -1,8 +1,9 @@
-//! Where the merges look ranks up: the vocabulary, or a cache in front of it.
+//! Where the merges look ranks up: the vocabulary, straight or through its filter of short keys.
 
+use super::keys::{hash_packed, may_hold, pack_at, SHORT};
 use super::{Rank, Vocab};
 
-/// Where the merges look up ranks: the vocabulary, or a per-call cache in front of it.
+/// Where the merges look up ranks.
 pub trait Ranks {
     /// Rank of the token `key`, if it is one.
     fn rank(&mut self, key: &[u8]) -> Option<Rank>;
@@ -32,6 +33,39 @@ impl Ranks for &Vocab {
     #[inline]
     fn vocab(&self) -> &Vocab {
         self
+    }
+}
+
+/// The vocabulary, a short key's lookup going through its filter of short tokens first: most
+/// keys that the merges of a piece ask about are no token, and the filter (256 KiB) answers most
+/// of those in one load where the table (megabytes) would cost a trip to memory.
+#[derive(Clone, Copy)]
+pub struct Filtered<'a>(pub &'a Vocab);
+
+impl Ranks for Filtered<'_> {
+    #[inline]
+    fn rank(&mut self, key: &[u8]) -> Option<Rank> {
+        self.rank_at(key, 0, key.len())
+    }
+
+    #[inline(always)]
+    fn rank_at(&mut self, bytes: &[u8], start: usize, end: usize) -> Option<Rank> {
+        let len = end - start;
+        // Two-byte keys have a direct table, longer keys are rare.
+        if len == 2 || len == 0 || len > SHORT {
+            return self.0.rank_at(bytes, start, end);
+        }
+        let packed = pack_at(bytes, start, len);
+        let hash = hash_packed(packed);
+        if !may_hold(self.0.filter(), hash) {
+            return None;
+        }
+        self.0.rank_packed(packed, hash)
+    }
+
+    #[inline]
+    fn vocab(&self) -> &Vocab {
+        self.0
     }
 }
 

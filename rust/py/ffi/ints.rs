@@ -106,8 +106,9 @@ unsafe fn make_block(n: usize) -> *mut ffi::PyObject {
     unsafe { kept(&COUNTS[n]) }
 }
 
-/// A new reference to a Python int equal to the token id `id`, kept when `keep` (caches on, see
-/// [`crate::cache::enabled`]); null with an exception set when CPython could not make one.
+/// A new reference to a Python int equal to the token id `id`, kept when `keep` (the cache of
+/// ints is on, see [`crate::cache::on`]); null with an exception set when CPython could not
+/// make one.
 ///
 /// # Safety
 /// The thread is attached to the interpreter.
