@@ -12,14 +12,15 @@ What the pair memo pays (B without it: B's time ÷ A's is what turning it off co
 
     python benches/compare.py --b-env STREAMTOK_CACHES=off:pair --only stream,piece
 
-The workloads are the benchmark suite's that matter for speed, on o200k_base and cl100k_base, by
-the kinds ``--only`` takes: ``count``, ``count`` of every corpus file (tests/data), warm;
-``cold``, the same with the encoding's caches emptied before every call (a first count);
-``encode``, ``encode_ordinary`` of every corpus file, warm; ``stream``, five files (English,
-Python, JSON, Russian, Chinese) pushed in deltas cut where their tokens end, each push returning
-the count so far; ``piece``, one-million-character pieces (random letters, spaces, Han) counted with the
-caches emptied before every call; ``batch``, ``count_batch`` of the corpus cut into ~1 KB texts,
-on two threads.
+The workloads are the benchmark suite's that matter for speed, by the kinds ``--only`` takes, each
+on o200k_base and cl100k_base: ``count``, the count of every corpus file (tests/data), warm;
+``cold``, the same with the encoding's caches emptied before every call (a first count); ``encode``,
+``encode_ordinary`` of every corpus file, warm; ``stream``, five files (English, Python, JSON,
+Russian, Chinese) pushed in deltas cut where their tokens end, every push returning the count so
+far; ``piece``, pieces of a million characters (random letters, spaces, Han) counted with the caches
+emptied before every call; ``batch``, ``count_batch`` of the corpus cut into texts of about 1 KB, on
+two threads. A worker needs streamtok alone: an old build's environment need not have the test
+extras.
 
 Each round runs each configuration in a fresh process of its own (the two take turns going first)
 and times every workload there: the median of a few samples, each long enough for the clock, in
