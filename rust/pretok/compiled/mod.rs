@@ -7,7 +7,7 @@
 //! where none matches, a gap up to the next position where one does (tiktoken drops gaps;
 //! `Split` with `Isolated` keeps them). Runs of ordinary alternatives are dense DFAs with
 //! leftmost-first semantics run anchored at the boundary; the look-ahead alternative that these
-//! patterns share, `\s+(?!\S)`, is evaluated by hand (see [`lower`] for what is accepted).
+//! patterns share, `\s+(?!\S)`, is evaluated by hand (lower.rs says what is accepted, and why).
 
 mod lower;
 pub mod patterns;
