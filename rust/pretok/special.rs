@@ -92,6 +92,11 @@ impl SpecialMatcher {
         self.allowed == 0
     }
 
+    /// Whether a token holds ASCII whitespace.
+    pub fn holds_whitespace(&self) -> bool {
+        self.by_text.keys().any(|t| t.iter().any(u8::is_ascii_whitespace))
+    }
+
     /// Whether a token is a proper prefix of another.
     pub fn is_nested(&self) -> bool {
         self.nested
