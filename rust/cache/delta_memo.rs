@@ -52,7 +52,7 @@ impl DeltaMemo {
 
     /// The shape code and the token kept for `delta` (the token is 0 when it was kept as no
     /// token), if any.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, delta: &[u8]) -> Option<(u8, Rank)> {
         let (index, tag) = self.place(delta)?;
         self.table.get(index, tag).map(|v| ((v & 7) as u8, (v >> 3) as Rank))

@@ -33,6 +33,15 @@ impl Default for Scan {
 }
 
 impl Scan {
+    /// Starts afresh (as `Scan::default()`, without dropping a family's state).
+    #[inline(always)]
+    pub fn reset(&mut self) {
+        match self {
+            Scan::Family(resume) => *resume = Resume::default(),
+            _ => *self = Scan::default(),
+        }
+    }
+
     /// The hand-written scanner's state, starting afresh when it holds another kind's.
     #[inline(always)]
     fn family(&mut self) -> &mut Resume {

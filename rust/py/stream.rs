@@ -318,6 +318,7 @@ impl PyStreamCounter {
 
     /// Pushes a short text delta, with the GIL held.
     #[cfg(feature = "fast-ffi")]
+    #[inline(always)]
     pub(super) fn push_str(&mut self, text: &str) -> Result<usize, Error> {
         self.inner.push_str(text, None)
     }

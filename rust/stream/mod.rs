@@ -222,7 +222,7 @@ impl Stream {
     }
 
     /// Appends `delta`; ids that became final go to `out` when given. Returns the count.
-    #[inline]
+    #[inline(always)]
     pub fn push_str(&mut self, delta: &str, out: Option<&mut Vec<Rank>>) -> Result<usize> {
         // A held surrogate or a partial character may settle into a U+FFFD of three bytes.
         let grows = delta.len() + 3;
@@ -342,13 +342,14 @@ impl Stream {
     /// After the tail went final with the tokens at hand: `delta` becomes the tail on its own,
     /// encoded alone in `open[slot]` when it has a shape, else by the general path (which then
     /// reads only the delta).
-    #[inline(always)]
+    #[inline(never)]
     fn restart(&mut self, delta: &str, slot: usize, out: Option<&mut Vec<Rank>>) {
         let d = delta.as_bytes();
-        self.open.iter_mut().for_each(OpenPiece::clear);
+        self.open[0].clear();
+        self.open[1].clear();
         self.tail.clear();
         self.tail.push_str(delta);
-        self.resume = Scan::default();
+        self.resume.reset();
         // A short delta seen before: its shape and its token from the memo.
         let memo = self.enc.caches().deltas();
         if let Some((code, rank)) = memo.get(d) {

@@ -36,27 +36,42 @@ use crate::vocab::{Rank, Vocab};
 /// and their ranks are read again from the tail's bytes when they are needed (to hand out
 /// their ids, or in the rare update that reaches back that far). The piece then holds about
 /// an eighth of a byte a byte besides the text.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct OpenPiece {
     /// Where the piece starts in the tail.
     start: usize,
     /// The older tokens, compact (boxed: most pieces never have any).
     old: Option<Box<Old>>,
+    /// How many tokens `old` holds, and where the last of them ends (plain fields, read on
+    /// every update, so the common piece without compact tokens never looks into the box).
+    old_count: usize,
+    old_len: u32,
     /// `(end, rank)` of each token after those, ends counted from `start`.
     tokens: Vec<(u32, Rank)>,
     /// Tokens of the re-encoded end (kept to reuse its allocation).
     scratch: Vec<(u32, Rank)>,
-    /// Tokens held in full before the older ones are made compact (0: [`COMPACT_AT`]).
+    /// Tokens held in full before the older ones are made compact.
     compact_at: u32,
+}
+
+impl Default for OpenPiece {
+    fn default() -> Self {
+        OpenPiece {
+            start: 0,
+            old: None,
+            old_count: 0,
+            old_len: 0,
+            tokens: Vec::new(),
+            scratch: Vec::new(),
+            compact_at: COMPACT_AT,
+        }
+    }
 }
 
 /// The compact tokens of a piece: bit `p` of `ends` is set when one ends `p + 1` bytes into it.
 #[derive(Clone, Default)]
 struct Old {
     ends: Vec<u64>,
-    /// How many tokens it holds, and where the last of them ends.
-    count: usize,
-    len: u32,
 }
 
 impl Old {
@@ -82,13 +97,13 @@ impl OpenPiece {
     /// How many tokens are held compact.
     #[inline(always)]
     fn old_count(&self) -> usize {
-        self.old.as_ref().map_or(0, |old| old.count)
+        self.old_count
     }
 
     /// Where the last compact token ends (0 when there is none).
     #[inline(always)]
     fn old_len(&self) -> u32 {
-        self.old.as_ref().map_or(0, |old| old.len)
+        self.old_len
     }
 
     /// Bytes of the piece encoded so far.
@@ -137,7 +152,9 @@ impl OpenPiece {
     #[inline(never)]
     fn restore_all(&mut self, vocab: &Vocab, tail: &[u8]) -> usize {
         let Some(old) = self.old.take() else { return 0 };
-        let mut full = Vec::with_capacity(old.count + self.tokens.len());
+        let count = std::mem::take(&mut self.old_count);
+        self.old_len = 0;
+        let mut full = Vec::with_capacity(count + self.tokens.len());
         let piece = &tail[self.start..];
         let mut from = 0;
         for end in old.ends() {
@@ -146,21 +163,22 @@ impl OpenPiece {
         }
         full.extend_from_slice(&self.tokens);
         self.tokens = full;
-        old.count
+        count
     }
 
     /// Forgets the compact tokens.
     #[cold]
     fn forget_old(&mut self) {
         self.old = None;
+        self.old_count = 0;
+        self.old_len = 0;
     }
 
     /// Past the limit of tokens held in full, makes all but the last half of them compact.
     #[inline(always)]
     fn compact(&mut self) {
-        let at = if self.compact_at == 0 { COMPACT_AT } else { self.compact_at } as usize;
-        if self.tokens.len() > at {
-            self.compact_some(at);
+        if self.tokens.len() > self.compact_at as usize {
+            self.compact_some(self.compact_at as usize);
         }
     }
 
@@ -176,13 +194,13 @@ impl OpenPiece {
             let p = end as usize - 1;
             old.ends[p / 64] |= 1 << (p % 64);
         }
-        old.count += moved;
-        old.len = last_end;
+        self.old_count += moved;
+        self.old_len = last_end;
         self.tokens.drain(..moved);
     }
 
     /// Forgets the piece.
-    #[inline]
+    #[inline(always)]
     pub fn clear(&mut self) {
         self.tokens.clear();
         self.start = 0;
@@ -401,7 +419,7 @@ mod tests {
         for text in texts.iter().copied().chain(runs.iter().map(String::as_str)) {
             let bytes = text.as_bytes();
             // Steps of 1 to 8 bytes; with most tokens held compact too (all but two to four).
-            for (step, compact_at) in [1, 2, 3, 5, 8].into_iter().flat_map(|s| [(s, 0), (s, 4)]) {
+            for (step, compact_at) in [1, 2, 3, 5, 8].into_iter().flat_map(|s| [(s, COMPACT_AT), (s, 4)]) {
                 // Every step checks its pairs and merges its ends afresh.
                 enc.clear_caches();
                 let mut open = OpenPiece { compact_at, ..OpenPiece::default() };
@@ -415,11 +433,11 @@ mod tests {
                     open.extend_ranks(vocab, bytes, &mut ranks);
                     assert_eq!(ranks, expected, "{text:?} to {end} by {step}");
                     assert_eq!(n, expected.len());
-                    assert!(compact_at == 0 || open.tokens.len() <= 4 || open.old.is_none());
+                    assert!(compact_at == COMPACT_AT || open.tokens.len() <= 4 || open.old.is_none());
                     compacted += usize::from(open.old.is_some());
                 }
                 // Held compact at some steps, where the piece has many tokens.
-                assert!(compact_at == 0 || open.count() < 16 || compacted > 0, "{text:?} {step}");
+                assert!(compact_at == COMPACT_AT || open.count() < 16 || compacted > 0, "{text:?} {step}");
             }
         }
     }
