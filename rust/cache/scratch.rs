@@ -30,10 +30,8 @@ impl ScratchPool {
     pub fn with<T>(&self, f: impl FnOnce(&mut Scratch) -> T) -> T {
         // Nothing panics while the lock is held, so a poisoned lock still guards a sound vector.
         let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut scratch = taken.unwrap_or_else(|| Scratch {
-            pieces: PieceCaches::default(),
-            ids: Vec::with_capacity(64),
-        });
+        let mut scratch =
+            taken.unwrap_or_else(|| Scratch { pieces: PieceCaches::default(), ids: Vec::with_capacity(64) });
         let out = f(&mut scratch);
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() < POOLED {

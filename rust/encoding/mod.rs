@@ -15,7 +15,7 @@ use crate::cache::scratch::Scratch;
 use crate::error::{Error, Result};
 use crate::pretok::special::SpecialMatcher;
 use crate::pretok::{Family, Kind, Pretok};
-use crate::vocab::{Filtered, Rank, Vocab};
+use crate::vocab::{ByPairs, Filtered, Merges, Rank, Ranks, Vocab};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -36,6 +36,8 @@ pub struct Encoding {
     caches: EncodingCaches,
     /// The tokens the merges cannot reach, sorted (see [`bpe::unreachable_tokens`]).
     unreachable: Box<[Rank]>,
+    /// The merges list of a pair-priority BPE (Hugging Face's); none: tiktoken's rule.
+    merges: Option<Arc<Merges>>,
 }
 
 /// Where `piece`, a slice of `bytes`, starts in it.
@@ -80,8 +82,8 @@ fn each_piece<'t>(
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn count_missed(
-    ranks: &mut Filtered,
-    help: Help,
+    enc: &Encoding,
+    ranks: &mut impl Ranks,
     pieces: &mut PieceCaches,
     ids: &mut Vec<Rank>,
     bytes: &[u8],
@@ -89,20 +91,21 @@ fn count_missed(
     len: usize,
     key: Key,
 ) -> usize {
+    let help = enc.help();
     match key {
         // The tiers keep ids, which the next encode of the piece finds too.
         Key::Short(..) | Key::Longer(..) | Key::Long(..) => {
             ids.clear();
-            bpe::encode(&mut *ranks, help, bytes, start, start + len, ids);
+            bpe::encode_by(&mut *ranks, help, bytes, start, start + len, ids);
             pieces.insert(bytes, key, start, len, ids);
             ids.len()
         }
         Key::Huge(..) => {
-            let n = bpe::count(&mut *ranks, help, bytes, start, start + len);
+            let n = bpe::count_by(&mut *ranks, help, bytes, start, start + len);
             pieces.insert_count(bytes, key, start, len, n);
             n
         }
-        Key::None => bpe::count(&mut *ranks, help, bytes, start, start + len),
+        Key::None => bpe::count_by(&mut *ranks, help, bytes, start, start + len),
     }
 }
 
@@ -114,8 +117,17 @@ const KEPT_SPAN: usize = 64;
 impl Encoding {
     /// Makes an encoding from its parts; every single byte must be a token.
     pub fn new(spec: Spec) -> Result<Encoding> {
-        let unreachable = bpe::unreachable_tokens(&spec.vocab);
+        let unreachable = bpe::unreachable_tokens(&spec.vocab, None);
         Self::build(spec, unreachable)
+    }
+
+    /// An encoding whose merges go in the order of `merges` (Hugging Face's BPE), not by the
+    /// rank of the token a pair makes; every single byte must be a token.
+    pub fn with_merges(spec: Spec, merges: Merges) -> Result<Encoding> {
+        let unreachable = bpe::unreachable_tokens(&spec.vocab, Some(&merges));
+        let mut encoding = Self::build(spec, unreachable)?;
+        encoding.merges = Some(Arc::new(merges));
+        Ok(encoding)
     }
 
     /// [`Encoding::new`] with the unreachable tokens known.
@@ -145,6 +157,7 @@ impl Encoding {
             starts: LazyStarts::default(),
             caches: EncodingCaches::default(),
             unreachable: unreachable.into(),
+            merges: None,
         })
     }
 
@@ -234,18 +247,26 @@ impl Encoding {
 
     /// Appends the tokens of `text`, all of it ordinary text, to `out`.
     pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
+        // The rule is chosen once a call, not once a piece.
+        match self.merges.as_deref() {
+            None => self.encode_ordinary_by(Filtered(&self.vocab), text, out),
+            Some(merges) => self.encode_ordinary_by(ByPairs { ranks: Filtered(&self.vocab), merges }, text, out),
+        }
+    }
+
+    /// [`Encoding::encode_ordinary_into`] under the rule of `ranks`.
+    #[inline(always)]
+    fn encode_ordinary_by(&self, mut ranks: impl Ranks, text: &str, out: &mut Vec<Rank>) {
         self.caches.scratch.with(|scratch| {
             let bytes = text.as_bytes();
             let Scratch { pieces, .. } = scratch;
-            let mut ranks = Filtered(&self.vocab);
-            let help = self.help();
             self.each_piece(text, pieces, |pieces, start, len, key| {
                 let cached = pieces.get(bytes, key);
                 if cached.is_some_and(|c| c.extend(out) || pieces.extend_spilled(bytes, key, start, len, out)) {
                     return;
                 }
                 let at = out.len();
-                bpe::encode(&mut ranks, help, bytes, start, start + len, out);
+                bpe::encode_by(&mut ranks, self.help(), bytes, start, start + len, out);
                 match cached {
                     None => pieces.insert(bytes, key, start, len, &out[at..]),
                     // The count is kept, the ids did not fit: they go a tier up.
@@ -291,7 +312,7 @@ impl Encoding {
     /// What the merge of very long pieces uses beyond ranks (see [`Help`]).
     #[inline]
     pub fn help(&self) -> Help<'_> {
-        Help { starts: Some(&self.starts), pairs: Some(self.caches.pairs_cell()) }
+        Help { starts: Some(&self.starts), pairs: Some(self.caches.pairs_cell()), merges: self.merges.as_deref() }
     }
 
     /// Appends `(end, rank)` of each token of the piece `piece[from..to]` to `out`, as
@@ -317,17 +338,24 @@ impl Encoding {
 
     /// Number of tokens of `text`, all of it ordinary text.
     pub fn count(&self, text: &str) -> usize {
+        match self.merges.as_deref() {
+            None => self.count_by(Filtered(&self.vocab), text),
+            Some(merges) => self.count_by(ByPairs { ranks: Filtered(&self.vocab), merges }, text),
+        }
+    }
+
+    /// [`Encoding::count`] under the rule of `ranks`.
+    #[inline(always)]
+    fn count_by(&self, mut ranks: impl Ranks, text: &str) -> usize {
         self.caches.scratch.with(|scratch| {
             let bytes = text.as_bytes();
             let Scratch { pieces, ids } = scratch;
-            let mut ranks = Filtered(&self.vocab);
-            let help = self.help();
             let mut total = 0;
             // The hit stays small enough to inline into the scanner's loop; the rest is a call.
             self.each_piece(text, pieces, |pieces, start, len, key| {
                 total += match pieces.get(bytes, key) {
                     Some(c) => c.count(),
-                    None => count_missed(&mut ranks, help, pieces, ids, bytes, start, len, key),
+                    None => count_missed(self, &mut ranks, pieces, ids, bytes, start, len, key),
                 };
             });
             total

@@ -297,7 +297,7 @@ impl PyEncoding {
             start = end;
         }
         let last = self.inner.pretok().pieces(&text[start..]).filter(|(_, kind)| *kind == Kind::Match).last();
-        Ok(last.map_or(0, |(piece, _)| crate::bpe::count_piece(self.inner.vocab(), piece)))
+        Ok(last.map_or(0, |(piece, _)| crate::bpe::count(self.inner.vocab(), self.inner.help(), piece, 0, piece.len())))
     }
 
     /// Tokens of `piece` merged as one piece, with no pre-tokenizer split (tiktoken's
@@ -305,7 +305,7 @@ impl PyEncoding {
     fn _encode_single_piece<'py>(&self, py: Python<'py>, piece: &[u8]) -> PyResult<Bound<'py, PyList>> {
         let mut out = Vec::new();
         if !piece.is_empty() {
-            crate::bpe::encode_piece(self.inner.vocab(), piece, &mut out);
+            crate::bpe::encode(self.inner.vocab(), self.inner.help(), piece, 0, piece.len(), &mut out);
         }
         list_of(py, &out)
     }

@@ -791,10 +791,9 @@ impl Stream {
         while pos < bytes.len() {
             let piece = match first {
                 Some(piece) if pos == 0 => piece,
-                _ => pretok.next_piece_resuming(&bytes[pos..], true, &mut resume).unwrap_or(Piece {
-                    len: bytes.len() - pos,
-                    kind: Kind::Match,
-                }),
+                _ => pretok
+                    .next_piece_resuming(&bytes[pos..], true, &mut resume)
+                    .unwrap_or(Piece { len: bytes.len() - pos, kind: Kind::Match }),
             };
             let end = (pos + piece.len.max(1)).min(bytes.len());
             total += if piece.kind == Kind::Gap {
@@ -1164,7 +1163,12 @@ mod tests {
                 pairs.push((t.as_bytes().to_vec(), 256 + i as Rank));
             }
             let vocab = std::sync::Arc::new(crate::Vocab::from_pairs(pairs));
-            let spec = crate::Spec { name: "made-up".into(), pretok: crate::pretok::Pretok::Family(family), vocab, specials: vec![] };
+            let spec = crate::Spec {
+                name: "made-up".into(),
+                pretok: crate::pretok::Pretok::Family(family),
+                vocab,
+                specials: vec![],
+            };
             let e = Arc::new(Encoding::new(spec).unwrap());
             assert!(!e.unreachable().is_empty());
             for text in ["hello", "hello world", "abc abcd xabc", "hello  hello\n\nhello", "helloabc"] {
