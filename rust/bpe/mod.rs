@@ -523,7 +523,8 @@ mod tests {
             let n = 10 + (next() % 80) as usize;
             let (v, list) = made_up_merges(&mut next, alphabet, n, 64);
             let whole = round % 3 == 0;
-            let merges = Merges::new(&v, &list, whole).unwrap();
+            let indexed: Vec<(Rank, Rank, Rank)> = (0..).zip(&list).map(|(i, &(a, b))| (i, a, b)).collect();
+            let merges = Merges::new(&v, &indexed, whole).unwrap();
             let unreachable = unreachable_tokens(&v, Some(&merges));
             with_help(&v, |help| {
                 let help = Help { merges: Some(&merges), ..help };

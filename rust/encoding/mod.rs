@@ -1,6 +1,7 @@
 //! One-shot encode, count and decode, built on the same scanners as the streams.
 
 mod caches;
+mod tokenizer_json;
 // The batches on threads serve the Python bindings.
 #[cfg_attr(not(feature = "python"), allow(dead_code))]
 pub(crate) mod parallel;
@@ -8,6 +9,7 @@ mod spec;
 
 pub use caches::EncodingCaches;
 pub use spec::{Spec, BUILTIN_NAMES};
+use tokenizer_json::{Part, Pipeline};
 
 use crate::bpe::{self, Help, LazyStarts, PairMemo};
 use crate::cache::pieces::{Key, PieceCaches};
@@ -38,6 +40,11 @@ pub struct Encoding {
     unreachable: Box<[Rank]>,
     /// The merges list of a pair-priority BPE (Hugging Face's); none: tiktoken's rule.
     merges: Option<Arc<Merges>>,
+    /// What a tokenizer.json puts around the pre-tokenizer, when it puts anything.
+    pipeline: Option<Arc<Pipeline>>,
+    /// Bytes of the ids that are neither mergeable nor special (a tokenizer.json's added tokens
+    /// that are no special token, and its tokens that stand for no bytes).
+    other_bytes: HashMap<Rank, Box<[u8]>>,
 }
 
 /// Where `piece`, a slice of `bytes`, starts in it.
@@ -158,6 +165,8 @@ impl Encoding {
             caches: EncodingCaches::default(),
             unreachable: unreachable.into(),
             merges: None,
+            pipeline: None,
+            other_bytes: HashMap::new(),
         })
     }
 
@@ -189,6 +198,7 @@ impl Encoding {
             Pretok::Compiled(c) => {
                 each_piece(c.pieces(text).filter_map(|(p, kind)| (kind == Kind::Match).then_some(p)), text, caches, f)
             }
+            Pretok::Sequence(_) => each_piece(self.pretok.pieces(text).map(|(p, _)| p), text, caches, f),
         }
     }
 
@@ -235,17 +245,44 @@ impl Encoding {
     /// Highest token id, special tokens included.
     pub fn max_token_value(&self) -> Rank {
         let specials = self.specials.iter().map(|s| s.1).max().unwrap_or(0);
-        specials.max(self.vocab.rank_end().saturating_sub(1))
+        let others = self.other_bytes.keys().copied().max().unwrap_or(0);
+        specials.max(others).max(self.vocab.rank_end().saturating_sub(1))
     }
 
-    /// Tokens of `text`, all of it ordinary text.
+    /// Tokens of `text`, all of it ordinary text (a tokenizer.json's added tokens that are no
+    /// special token are split out of it all the same).
     pub fn encode_ordinary(&self, text: &str) -> Vec<Rank> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
-        self.encode_ordinary_into(text, &mut out);
+        match &self.pipeline {
+            None => self.encode_ordinary_into(text, &mut out),
+            Some(p) => self.encode_through(p, None, text, &mut out),
+        }
         out
     }
 
-    /// Appends the tokens of `text`, all of it ordinary text, to `out`.
+    /// Appends the tokens of `text` split by `pipeline`, the special tokens `allowed` allows
+    /// (none when `None`) encoded as themselves, to `out`.
+    #[cold]
+    fn encode_through(&self, pipeline: &Pipeline, allowed: Option<&SpecialMatcher>, text: &str, out: &mut Vec<Rank>) {
+        pipeline.split(self, allowed, text, &mut |part| match part {
+            Part::Token(id) => out.push(id),
+            Part::Text(t) => self.encode_ordinary_into(t, out),
+        });
+    }
+
+    /// [`Encoding::encode_through`], counted.
+    #[cold]
+    fn count_through(&self, pipeline: &Pipeline, allowed: Option<&SpecialMatcher>, text: &str) -> usize {
+        let mut n = 0;
+        pipeline.split(self, allowed, text, &mut |part| match part {
+            Part::Token(_) => n += 1,
+            Part::Text(t) => n += self.count_text(t),
+        });
+        n
+    }
+
+    /// Appends the tokens of `text`, all of it ordinary text, to `out`, without what an
+    /// encoding's tokenizer.json pipeline puts before its pre-tokenizer.
     pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
         // The rule is chosen once a call, not once a piece.
         match self.merges.as_deref() {
@@ -336,8 +373,18 @@ impl Encoding {
         })
     }
 
-    /// Number of tokens of `text`, all of it ordinary text.
+    /// Number of tokens of `text`, all of it ordinary text (see [`Encoding::encode_ordinary`]).
     pub fn count(&self, text: &str) -> usize {
+        match &self.pipeline {
+            None => self.count_text(text),
+            Some(p) => self.count_through(p, None, text),
+        }
+    }
+
+    /// [`Encoding::count`] without what an encoding's tokenizer.json pipeline puts before its
+    /// pre-tokenizer.
+    #[inline]
+    pub fn count_text(&self, text: &str) -> usize {
         match self.merges.as_deref() {
             None => self.count_by(Filtered(&self.vocab), text),
             Some(merges) => self.count_by(ByPairs { ranks: Filtered(&self.vocab), merges }, text),
@@ -365,6 +412,10 @@ impl Encoding {
     /// Tokens of `text`, the special tokens that `allowed` recognises encoded as themselves.
     pub fn encode(&self, text: &str, allowed: &SpecialMatcher) -> Vec<Rank> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        if let Some(p) = &self.pipeline {
+            self.encode_through(p, Some(allowed), text, &mut out);
+            return out;
+        }
         let mut start = 0;
         while let Some((s, e, rank)) = allowed.find(text.as_bytes(), start) {
             // Special tokens are ASCII-delimited in every built-in encoding; a custom one that is
@@ -379,6 +430,9 @@ impl Encoding {
 
     /// Number of tokens of `text`, the special tokens that `allowed` recognises counted as one.
     pub fn count_with(&self, text: &str, allowed: &SpecialMatcher) -> usize {
+        if let Some(p) = &self.pipeline {
+            return self.count_through(p, Some(allowed), text);
+        }
         let mut n = 0;
         let mut start = 0;
         while let Some((s, e, _)) = allowed.find(text.as_bytes(), start) {
@@ -394,6 +448,7 @@ impl Encoding {
         self.vocab
             .bytes_of(rank)
             .or_else(|| self.special_bytes.get(&rank).map(|b| &b[..]))
+            .or_else(|| self.other_bytes.get(&rank).map(|b| &b[..]))
             .ok_or(Error::UnknownToken(token))
     }
 
@@ -415,6 +470,7 @@ impl Encoding {
             .iter()
             .find(|(t, _)| t.as_bytes() == bytes)
             .map(|s| s.1)
+            .or_else(|| self.other_bytes.iter().find(|(_, b)| &b[..] == bytes).map(|(r, _)| *r))
             .ok_or_else(|| Error::NotAToken(String::from_utf8_lossy(bytes).into_owned()))
     }
 

@@ -92,6 +92,11 @@ impl SpecialMatcher {
         self.allowed == 0
     }
 
+    /// The texts of the tokens it recognises (the allowed ones), in no order.
+    pub fn allowed_texts(&self) -> impl Iterator<Item = &[u8]> {
+        self.by_text.iter().filter(|(_, e)| e.allowed).map(|(text, _)| &text[..])
+    }
+
     /// Whether a token is a proper prefix of another.
     pub fn is_nested(&self) -> bool {
         self.nested

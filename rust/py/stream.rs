@@ -25,6 +25,7 @@ fn open_stream(
         }
     };
     let py_enc = enc.get();
+    py_enc.inner.check_streams()?;
     let specials = match allowed_special {
         Some(a) if a.len().map_or(true, |n| n > 0) => Some(py_enc.matcher(Some(a))?),
         _ => None,

@@ -21,19 +21,19 @@ pub struct Merges {
 }
 
 impl Merges {
-    /// The table of `merges`, each `(left, right)` a pair of token ids of `vocab` in priority
-    /// order (the first merges first); the token each makes is the one whose bytes are the two
-    /// parts' bytes. `whole_first`: a piece that is one token whole is that token (tiktoken's
-    /// rule, and Hugging Face's `ignore_merges`).
+    /// The table of `merges`, each `(priority, left, right)`: a pair of token ids of `vocab`
+    /// and its place in the list (the lowest merges first); the token each makes is the one
+    /// whose bytes are the two parts' bytes. `whole_first`: a piece that is one token whole is
+    /// that token (tiktoken's rule, and Hugging Face's `ignore_merges`).
     ///
-    /// Errors name the merge (by its index) whose part or result is no token.
-    pub fn new(vocab: &Vocab, merges: &[(Rank, Rank)], whole_first: bool) -> Result<Merges, String> {
-        if merges.len() > MAX_RANK as usize {
-            return Err(format!("{} merges, more than {MAX_RANK}", merges.len()));
-        }
+    /// Errors name the merge (by its place) whose part or result is no token.
+    pub fn new(vocab: &Vocab, merges: &[(Rank, Rank, Rank)], whole_first: bool) -> Result<Merges, String> {
         let mut made: Vec<(Rank, u32, Rank)> = Vec::with_capacity(merges.len());
         let mut joined = Vec::new();
-        for (priority, &(left, right)) in merges.iter().enumerate() {
+        for &(priority, left, right) in merges {
+            if priority > MAX_RANK {
+                return Err(format!("merge {priority} is past the {MAX_RANK} merges a table holds"));
+            }
             let (Some(a), Some(b)) = (vocab.bytes_of(left), vocab.bytes_of(right)) else {
                 return Err(format!("merge {priority} has a part that is no token"));
             };
@@ -46,7 +46,7 @@ impl Merges {
                     String::from_utf8_lossy(&joined)
                 ));
             };
-            made.push((token, a.len() as u32, priority as Rank));
+            made.push((token, a.len() as u32, priority));
         }
         // A pair listed twice merges at its last place, as in `tokenizers` (whose map of merges
         // is collected from the list in order, a later entry replacing an earlier one).
@@ -148,7 +148,7 @@ mod tests {
     fn a_pair_is_found_by_the_token_it_makes_and_its_split() {
         let v = vocab(&["ab", "bc", "abc"]);
         let id = |s: &str| v.rank(s.as_bytes()).unwrap();
-        let merges = [(id("b"), id("c")), (id("a"), id("bc")), (id("a"), id("b")), (id("ab"), id("c"))];
+        let merges = [(0, id("b"), id("c")), (1, id("a"), id("bc")), (2, id("a"), id("b")), (3, id("ab"), id("c"))];
         let m = Merges::new(&v, &merges, false).unwrap();
         assert_eq!(m.priority(id("bc"), 1), Some(0));
         assert_eq!(m.priority(id("abc"), 1), Some(1));
@@ -166,8 +166,8 @@ mod tests {
     fn a_merge_of_no_token_is_refused_by_its_index() {
         let v = vocab(&["ab"]);
         let id = |s: &str| v.rank(s.as_bytes()).unwrap();
-        let err = Merges::new(&v, &[(id("a"), id("b")), (id("b"), id("a"))], false).err().unwrap();
+        let err = Merges::new(&v, &[(0, id("a"), id("b")), (1, id("b"), id("a"))], false).err().unwrap();
         assert!(err.starts_with("merge 1 makes \"ba\""), "{err}");
-        assert!(Merges::new(&v, &[(9999, id("b"))], false).is_err());
+        assert!(Merges::new(&v, &[(0, 9999, id("b"))], false).is_err());
     }
 }

@@ -7,6 +7,7 @@ mod merges;
 mod ranks;
 mod table;
 pub mod tiktoken_format;
+pub mod tokenizer_json;
 
 pub use builtin::builtin;
 pub(crate) use keys::{hash, hash_packed};
