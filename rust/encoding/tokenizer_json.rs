@@ -387,6 +387,9 @@ impl Encoding {
 
     /// Refuses, saying why, an encoding that streams cannot run exactly yet.
     pub fn check_streams(&self) -> Result<()> {
+        if !self.pretok.streams() {
+            return Err(Error::NoStreams(self.name.clone(), "its pre-tokenizer is a Sequence of several Splits"));
+        }
         if let Some(p) = &self.pipeline {
             let why = if p.nfc {
                 "its tokenizer.json normalizes text (NFC), which a delta can change across its seam"
@@ -396,9 +399,6 @@ impl Encoding {
                 "its tokenizer.json has added tokens that are no special token, or some matched after normalization"
             };
             return Err(Error::NoStreams(self.name.clone(), why));
-        }
-        if !self.pretok.streams() {
-            return Err(Error::NoStreams(self.name.clone(), "its pre-tokenizer is a Sequence of several Splits"));
         }
         Ok(())
     }
