@@ -373,6 +373,16 @@ def test_a_one_split_file_streams_token_by_token(config: str) -> None:
     assert got + encoder.finish() == ids
 
 
+def test_a_stream_of_a_tokenizer_json_encoding_pickles_and_copies() -> None:
+    enc, hf = streamable()
+    text = read("ru_coreutils.txt")[:3000]
+    counter = streamtok.StreamCounter(enc, allowed_special="all")
+    counter.push(text[:1234])
+    for again in [pickle.loads(pickle.dumps(counter)), counter.copy()]:
+        again.push(text[1234:] + "<|end|>")
+        assert again.finish() == len(hf.encode(text + "<|end|>", add_special_tokens=False).ids)
+
+
 def test_streams_refuse_what_they_cannot_run() -> None:
     for enc in [real("deepseek")[0], trained([read("de_git.txt")], 300, "deepseek")[0]]:
         with pytest.raises(ValueError, match='^streams of encoding "tokenizer" are not supported yet: its pre-tokenizer is a Sequence of several Splits$'):
