@@ -470,7 +470,7 @@ def test_a_vocabulary_without_every_byte_is_refused() -> None:
     [
         ("{", "^malformed tokenizer.json: EOF while parsing"),
         ("{}", "^malformed tokenizer.json: no model"),
-        ('{"model": {"type": "BPE", "vocab": [], "merges": []}}', "model.vocab is not an object"),
+        ('{"model": {"type": "BPE", "vocab": [], "merges": []}}', "expected model.vocab: an object of token to id"),
     ],
 )
 def test_malformed_files_raise_value_error(text: str, message: str) -> None:

@@ -132,8 +132,8 @@ class Encoding(_native.Encoding):
     _source: tuple[bytes, str, dict[str, int]] | None = None
     # Whether tiktoken's constructor made it, so that it pickles by its parts.
     _by_parts = False
-    # The tokenizer.json text it was made from (`from_tokenizer_json`), so that it pickles by it.
-    _tokenizer_json: str | None = None
+    # The tokenizer.json it was made from (`from_tokenizer_json`), so that it pickles by it.
+    _tokenizer_json: bytes | None = None
 
     def __new__(
         cls,
@@ -250,17 +250,18 @@ class Encoding(_native.Encoding):
         if isinstance(path_or_json, dict):
             import json
 
-            text = json.dumps(path_or_json)
+            data = json.dumps(path_or_json).encode()
             default = "tokenizer"
         elif isinstance(path_or_json, str) and path_or_json.lstrip().startswith("{"):
-            text = path_or_json
+            data = path_or_json.encode()
             default = "tokenizer"
         else:
-            with open(path_or_json, encoding="utf-8") as f:
-                text = f.read()
+            # Bytes as they are: the core parses UTF-8 JSON (no decoding to str and back).
+            with open(path_or_json, "rb") as f:
+                data = f.read()
             default = os.path.basename(os.fspath(path_or_json)).split(".")[0]
-        made = _native.Encoding.__new__(cls, name if name is not None else default, tokenizer_json=text)
-        made._tokenizer_json = text
+        made = _native.Encoding.__new__(cls, name if name is not None else default, tokenizer_json=data)
+        made._tokenizer_json = data
         return made
 
     def __repr__(self) -> str:
@@ -618,8 +619,10 @@ def _from_parts(
     )
 
 
-def _from_tokenizer_json(name: str, text: str) -> Encoding:
-    return Encoding.from_tokenizer_json(text, name=name)
+def _from_tokenizer_json(name: str, data: bytes) -> Encoding:
+    made = _native.Encoding.__new__(Encoding, name, tokenizer_json=data)
+    made._tokenizer_json = data
+    return made
 
 
 def _rebuild(name: str, data: bytes, family: str, specials: dict[str, int]) -> Encoding:

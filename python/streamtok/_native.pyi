@@ -20,7 +20,7 @@ class Encoding:
         family: str | None = None,
         special_tokens: dict[str, int] | None = None,
         pattern: str | None = None,
-        tokenizer_json: str | None = None,
+        tokenizer_json: bytes | None = None,
     ) -> Self: ...
     @property
     def name(self) -> str: ...

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::pretok::compiled::{patterns, Compiled};
 use crate::pretok::special::SpecialMatcher;
 use crate::pretok::Pretok;
-use crate::vocab::tokenizer_json::{decoded_bytes, field, Model};
+use crate::vocab::tokenizer_json::{decoded_bytes, field, parse, Model, Parsed};
 use crate::vocab::{Merges, Rank};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -332,17 +332,15 @@ impl Encoding {
     /// BPE: what `tokenizers` gives for `encode(text, add_special_tokens=False)`, the special
     /// tokens (`special: true`) recognised where allowed. Refuses what it cannot run exactly
     /// with [`Error::UnsupportedTokenizer`] naming the component.
-    pub fn from_tokenizer_json(name: &str, json: &str) -> Result<Encoding> {
-        let root: Value = serde_json::from_str(json).map_err(|e| malformed(e.to_string()))?;
-        if !root.is_object() {
-            return Err(malformed("not a JSON object"));
-        }
+    pub fn from_tokenizer_json(name: &str, json: &[u8]) -> Result<Encoding> {
+        let Parsed { root, vocab } = parse(json)?;
         for part in ["truncation", "padding"] {
             if field(&root, part).is_some() {
                 return Err(unsupported(format!("{part} (it changes what encode returns; set it to null)")));
             }
         }
-        let model = Model::from_json(field(&root, "model").ok_or_else(|| malformed("no model"))?)?;
+        let model = field(&root, "model").ok_or_else(|| malformed("no model"))?;
+        let model = Model::from_json(model, vocab.as_deref())?;
         let nfc = read_normalizer(field(&root, "normalizer"))?;
         let (levels, prefix_space) = read_pre_tokenizer(field(&root, "pre_tokenizer"))?;
         read_decoder(field(&root, "decoder"))?;
@@ -426,7 +424,7 @@ mod tests {
     const BYTE_LEVEL: &str = r#""pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "use_regex": true}"#;
 
     fn refusal(rest: &str) -> String {
-        match Encoding::from_tokenizer_json("t", &file(&[], rest)) {
+        match Encoding::from_tokenizer_json("t", file(&[], rest).as_bytes()) {
             Err(e) => e.to_string(),
             Ok(_) => String::new(),
         }
@@ -438,7 +436,7 @@ mod tests {
             r#"{BYTE_LEVEL}, "added_tokens": [{{"id": 300, "content": "<x>", "special": true}},
             {{"id": 301, "content": "hey", "special": false, "normalized": false}}]"#
         );
-        let e = Encoding::from_tokenizer_json("t", &file(&["Ġ h", "Ġh i"], &rest)).unwrap();
+        let e = Encoding::from_tokenizer_json("t", file(&["Ġ h", "Ġh i"], &rest).as_bytes()).unwrap();
         let id = |s: &[u8]| e.vocab().rank(s).unwrap();
         assert_eq!(e.encode_ordinary(" hi"), [id(b" hi")]);
         // The added token that is no special token is split out of every text.

@@ -121,7 +121,7 @@ impl PyEncoding {
         family: Option<&str>,
         special_tokens: Option<&Bound<'_, PyDict>>,
         pattern: Option<&str>,
-        tokenizer_json: Option<&str>,
+        tokenizer_json: Option<&[u8]>,
     ) -> PyResult<Self> {
         if let Some(json) = tokenizer_json {
             if data.is_some() || family.is_some() || special_tokens.is_some() || pattern.is_some() {

@@ -14,7 +14,7 @@ use super::{Rank, Ranks, Vocab, MAX_RANK};
 pub struct Merges {
     /// `splits[at[t] as usize..at[t + 1] as usize]`: the merges that make token `t`.
     at: Vec<u32>,
-    /// `(left part's byte length, priority)`, lower priority first.
+    /// `(left part's byte length, priority)`, one per length.
     splits: Vec<(u32, Rank)>,
     /// Whether a piece that is one token whole is that token before any merge (`ignore_merges`).
     whole_first: bool,
@@ -52,7 +52,6 @@ impl Merges {
         // is collected from the list in order, a later entry replacing an earlier one).
         made.sort_unstable_by_key(|m| (m.0, m.1, std::cmp::Reverse(m.2)));
         made.dedup_by_key(|m| (m.0, m.1));
-        made.sort_unstable_by_key(|m| (m.0, m.2));
         let mut at = Vec::with_capacity(vocab.rank_end() as usize + 1);
         let mut splits = Vec::with_capacity(made.len());
         let mut next = made.iter().peekable();

@@ -5,6 +5,7 @@
 
 use super::{Merges, Rank, Vocab, MAX_RANK};
 use crate::error::{Error, Result};
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 /// GPT-2's byte-to-character mapping: printable Latin-1 bytes stand for themselves, the other
@@ -76,7 +77,8 @@ pub fn field<'a>(object: &'a Value, field: &str) -> Option<&'a Value> {
 impl Model {
     /// Reads the `model` object of a tokenizer.json; refuses, naming the field, what would make
     /// `tokenizers` encode otherwise than byte-level BPE by its merges list.
-    pub fn from_json(model: &Value) -> Result<Model> {
+    /// Its vocabulary is `vocab` when [`parse`] took it out of the object, else the object's.
+    pub fn from_json(model: &Value, vocab: Option<&[(String, Value)]>) -> Result<Model> {
         let kind = field(model, "type").and_then(Value::as_str);
         if let Some(kind) = kind.filter(|k| *k != "BPE") {
             return Err(unsupported(format!("model type {kind:?} (only byte-level \"BPE\" is supported)")));
@@ -101,12 +103,18 @@ impl Model {
             None => false,
             Some(v) => v.as_bool().ok_or_else(|| malformed("model.ignore_merges is not a boolean"))?,
         };
-        let Some(Value::Object(entries)) = field(model, "vocab") else {
-            return Err(malformed("model.vocab is not an object of token to id"));
+        let listed;
+        let entries: &[(String, Value)] = match (vocab, field(model, "vocab")) {
+            (Some(vocab), _) => vocab,
+            (None, Some(Value::Object(map))) => {
+                listed = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>();
+                &listed
+            }
+            _ => return Err(malformed("model.vocab is not an object of token to id")),
         };
         let mut pairs = Vec::with_capacity(entries.len());
         let mut others = Vec::new();
-        let mut ids = std::collections::HashMap::with_capacity(entries.len());
+        let mut ids = FxHashMap::with_capacity_and_hasher(entries.len(), Default::default());
         for (token, id) in entries {
             let id =
                 id.as_u64().filter(|&id| id <= u64::from(MAX_RANK)).ok_or_else(|| {
@@ -118,7 +126,7 @@ impl Model {
                 _ => others.push((id, token.clone())),
             }
         }
-        check_distinct(&mut pairs.iter().map(|p| p.1).chain(others.iter().map(|o| o.0)).collect::<Vec<_>>())?;
+        check_distinct(pairs.iter().map(|p| p.1).chain(others.iter().map(|o| o.0)))?;
         let vocab = Vocab::from_pairs(pairs);
         if let Some(b) = (0..=255u8).find(|&b| vocab.rank(&[b]).is_none()) {
             // `tokenizers` drops such a byte (or makes it the unknown token): no exact count.
@@ -133,36 +141,134 @@ impl Model {
     }
 }
 
-/// Refuses an id given to two tokens.
-fn check_distinct(ids: &mut [Rank]) -> Result<()> {
-    ids.sort_unstable();
-    match ids.windows(2).find(|w| w[0] == w[1]) {
-        Some(w) => Err(malformed(format!("model.vocab: id {} is given to two tokens", w[0]))),
-        None => Ok(()),
+/// A tokenizer.json, parsed: everything as JSON values but the model's vocabulary, kept as a
+/// list of its entries (into a map, the 100,000 and more keys of a real file would cost a
+/// tree's worth of comparisons to insert and to drop).
+pub struct Parsed {
+    /// The file, its `model` without `vocab`.
+    pub root: Value,
+    /// The entries of `model.vocab`, in file order, if the file has one.
+    pub vocab: Option<Vec<(String, Value)>>,
+}
+
+/// Parses a tokenizer.json (UTF-8 JSON).
+pub fn parse(json: &[u8]) -> Result<Parsed> {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+    use std::fmt;
+
+    /// The model: its `vocab` member listed into `out`, the others into a map.
+    struct Object<'a> {
+        out: &'a mut Option<Vec<(String, Value)>>,
     }
+    /// The root: its `model` member goes through `Object` for `vocab`.
+    struct Root<'a>(&'a mut Option<Vec<(String, Value)>>);
+    /// An object's entries, listed.
+    struct Entries;
+
+    impl<'de> Visitor<'de> for Entries {
+        type Value = Vec<(String, Value)>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("model.vocab: an object of token to id")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some(entry) = map.next_entry::<String, Value>()? {
+                out.push(entry);
+            }
+            Ok(out)
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Entries {
+        type Value = Vec<(String, Value)>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Root<'_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = serde_json::Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let value = if key == "model" {
+                    map.next_value_seed(Object { out: &mut *self.0 })?
+                } else {
+                    map.next_value::<Value>()?
+                };
+                out.insert(key, value);
+            }
+            Ok(Value::Object(out))
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Root<'_> {
+        type Value = Value;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Object<'_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("model: a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = serde_json::Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "vocab" {
+                    *self.out = Some(map.next_value_seed(Entries)?);
+                } else {
+                    out.insert(key, map.next_value::<Value>()?);
+                }
+            }
+            Ok(Value::Object(out))
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Object<'_> {
+        type Value = Value;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    let mut vocab = None;
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let root = Root(&mut vocab).deserialize(&mut de).and_then(|root| de.end().map(|()| root));
+    let root = root.map_err(|e| malformed(e.to_string()))?;
+    Ok(Parsed { root, vocab })
+}
+
+/// Refuses an id given to two tokens.
+fn check_distinct(ids: impl Iterator<Item = Rank>) -> Result<()> {
+    let mut seen: Vec<u64> = Vec::new();
+    for id in ids {
+        let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
+        if word >= seen.len() {
+            seen.resize(word + 1, 0);
+        }
+        if seen[word] & bit != 0 {
+            return Err(malformed(format!("model.vocab: id {id} is given to two tokens")));
+        }
+        seen[word] |= bit;
+    }
+    Ok(())
 }
 
 /// The merges as `(priority, left, right)`, in either of the file's forms (`"a b"` or
 /// `["a", "b"]`); a merge whose part is a token that stands for no bytes is left out (no
 /// merge of bytes ever makes that part).
-fn read_merges(
-    merges: Option<&Value>,
-    ids: &std::collections::HashMap<&str, Rank>,
-    vocab: &Vocab,
-) -> Result<Vec<(Rank, Rank, Rank)>> {
+fn read_merges(merges: Option<&Value>, ids: &FxHashMap<&str, Rank>, vocab: &Vocab) -> Result<Vec<(Rank, Rank, Rank)>> {
     let Some(Value::Array(list)) = merges else {
         return Err(malformed("model.merges is not a list"));
     };
     let mut out = Vec::with_capacity(list.len());
     for (i, merge) in list.iter().enumerate() {
         let (left, right) = match merge {
-            Value::String(s) => {
-                let mut parts = s.split(' ');
-                match (parts.next(), parts.next(), parts.next()) {
-                    (Some(a), Some(b), None) => (a, b),
-                    _ => return Err(malformed(format!("model.merges[{i}] {s:?} is not two tokens split by a space"))),
-                }
-            }
+            Value::String(s) => match s.split_once(' ') {
+                Some((a, b)) if !b.contains(' ') => (a, b),
+                _ => return Err(malformed(format!("model.merges[{i}] {s:?} is not two tokens split by a space"))),
+            },
             Value::Array(pair) => match &pair[..] {
                 [Value::String(a), Value::String(b)] => (a.as_str(), b.as_str()),
                 _ => return Err(malformed(format!("model.merges[{i}] is not a pair of tokens"))),
@@ -202,7 +308,7 @@ mod tests {
     }
 
     fn model(json: &str) -> Result<Model> {
-        Model::from_json(&serde_json::from_str(json).unwrap())
+        Model::from_json(&serde_json::from_str(json).unwrap(), None)
     }
 
     #[test]
