@@ -3,10 +3,10 @@
 //! with a heap.
 //!
 //! Each part's pair is one `i32` key `rank << 7 | start` (the pair's priority, whichever rule
-//! gives it), so ordering keys orders pairs by rank, then leftmost first. For a piece of up to [`SMALL`] bytes the keys sit in a fixed array and the
-//! next merge is its minimum, a scan the compiler vectorises (cheapest for the few bytes most
-//! pieces have); a longer piece keeps the same keys in a heap, which picks the same pair at every
-//! step in O(log n) instead of O(n).
+//! gives it), so ordering keys orders pairs by rank, then leftmost first. For a piece of up to
+//! [`SMALL`] bytes the keys sit in a fixed array and the next merge is its minimum, a scan the
+//! compiler vectorises (cheapest for the few bytes most pieces have); a longer piece keeps the
+//! same keys in a heap, which picks the same pair at every step in O(log n) instead of O(n).
 
 use super::{Span, SMALL};
 use crate::vocab::{Rank, Ranks};
@@ -83,7 +83,8 @@ pub(super) fn merge_small_body<R: Ranks>(
         next[i] = (i + 1) as u8;
         prev[i + 1] = i as u8;
     }
-    // Two-byte keys come straight from the vocabulary's direct table, read from one slice.
+    // Two-byte keys come straight from the vocabulary's direct table (under a merges list's
+    // rule, then from the list), read from one slice.
     let bytes = &piece.text[piece.base..piece.base + n];
     for (i, (k, w)) in key[..n - 1].iter_mut().zip(bytes.windows(2)).enumerate() {
         *k = small_key(vocab.byte_pair_rank(w[0], w[1]).unwrap_or(Rank::MAX), i);

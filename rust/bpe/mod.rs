@@ -7,6 +7,11 @@
 //! time ([`long`], [`backtrack`]). Both rest on the pair rule of [`join`]: a sequence of tokens
 //! is the merge result of its bytes when every adjacent pair of it stays apart on its own.
 //!
+//! Hugging Face's BPE merges the adjacent pair whose (left, right) comes first in a merges list
+//! instead ([`Help::merges`], [`Ranks::pair_rank`]): the same loops with another priority, and
+//! the pair rule holds for it too (ARCHITECTURE.md gives the argument for any priority that
+//! depends on the two parts alone).
+//!
 //! The merges read keys out of the text the piece lies in, not a copy: the bytes after a piece
 //! let every short key load in one read (see [`Ranks::rank_at`]).
 

@@ -261,8 +261,9 @@ impl Encoding {
     }
 
     /// Appends the tokens of `text` split by `pipeline`, the special tokens `allowed` allows
-    /// (none when `None`) encoded as themselves, to `out`.
-    #[cold]
+    /// (none when `None`) encoded as themselves, to `out` (out of line: the built-in encodings
+    /// never come here).
+    #[inline(never)]
     fn encode_through(&self, pipeline: &Pipeline, allowed: Option<&SpecialMatcher>, text: &str, out: &mut Vec<Rank>) {
         pipeline.split(self, allowed, text, &mut |part| match part {
             Part::Token(id) => out.push(id),
@@ -271,7 +272,7 @@ impl Encoding {
     }
 
     /// [`Encoding::encode_through`], counted.
-    #[cold]
+    #[inline(never)]
     fn count_through(&self, pipeline: &Pipeline, allowed: Option<&SpecialMatcher>, text: &str) -> usize {
         let mut n = 0;
         pipeline.split(self, allowed, text, &mut |part| match part {
