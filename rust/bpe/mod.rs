@@ -112,7 +112,7 @@ pub fn encode<S: Sink>(vocab: impl Ranks, help: Help, text: &[u8], start: usize,
 }
 
 /// [`encode`] under the rule that `vocab` gives (tiktoken's, or a merges list's through
-/// [`ByPairs`]), whatever `help.merges` says: for loops over many pieces that choose the rule
+/// `vocab::ByPairs`), whatever `help.merges` says: for loops over many pieces that choose the rule
 /// once.
 #[inline(always)]
 pub fn encode_by<S: Sink>(mut vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize, sink: &mut S) {

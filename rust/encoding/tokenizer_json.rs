@@ -65,8 +65,6 @@ pub(crate) struct Pipeline {
     /// The tokens recognised with no special token allowed, and with every one allowed.
     none: Stages,
     all: Stages,
-    /// Number of special tokens.
-    specials: usize,
 }
 
 /// What the pipeline makes of a text, in order: added tokens, and stretches of ordinary text
@@ -89,8 +87,7 @@ fn nfc(text: &str) -> Cow<'_, str> {
 
 impl Pipeline {
     fn new(nfc: bool, prefix_space: bool, added: Vec<Added>) -> Pipeline {
-        let specials = added.iter().filter(|a| a.special).count();
-        let mut p = Pipeline { nfc, prefix_space, added, none: empty_stages(), all: empty_stages(), specials };
+        let mut p = Pipeline { nfc, prefix_space, added, none: empty_stages(), all: empty_stages() };
         p.none = p.stages_of(|a| !a.special);
         p.all = p.stages_of(|_| true);
         p
@@ -125,10 +122,33 @@ impl Pipeline {
             return Cow::Borrowed(&self.all);
         }
         let texts: HashSet<&[u8]> = allowed.allowed_texts().collect();
-        if texts.len() == self.specials {
+        if self.added.iter().filter(|a| a.special).all(|a| texts.contains(a.text.as_bytes())) {
             return Cow::Borrowed(&self.all);
         }
         Cow::Owned(self.stages_of(|a| !a.special || texts.contains(a.text.as_bytes())))
+    }
+
+    /// Whether one pass over the text finds the added tokens that the two passes find: without
+    /// a normalizer, when no token matched after normalization overlaps one matched before it
+    /// in any text (neither lies inside the other, and no end of one is the start of the other).
+    fn one_pass(&self) -> bool {
+        let overlap = |a: &[u8], b: &[u8]| {
+            let inside = |x: &[u8], y: &[u8]| x.windows(y.len()).any(|w| w == y);
+            let joins = |x: &[u8], y: &[u8]| (1..x.len().min(y.len())).any(|k| x.ends_with(&y[..k]));
+            inside(a, b) || inside(b, a) || joins(a, b) || joins(b, a)
+        };
+        let (normalized, raw): (Vec<&Added>, Vec<&Added>) = self.added.iter().partition(|a| a.normalized);
+        !self.nfc && !normalized.iter().any(|n| raw.iter().any(|r| overlap(n.text.as_bytes(), r.text.as_bytes())))
+    }
+
+    /// The matcher of a stream that allows the special tokens of `allowed`: with the added
+    /// tokens that are no special token, longest first (see [`Pipeline::one_pass`]).
+    fn stream_matcher(&self, allowed: Option<&SpecialMatcher>) -> SpecialMatcher {
+        let texts: HashSet<&[u8]> = allowed.map(|m| m.allowed_texts().collect()).unwrap_or_default();
+        let mut kept: Vec<&Added> =
+            self.added.iter().filter(|a| !a.special || texts.contains(a.text.as_bytes())).collect();
+        kept.sort_by_key(|a| Reverse(a.text.len()));
+        SpecialMatcher::new(kept.iter().map(|a| (a.text.as_str(), a.id)))
     }
 
     /// Calls `f` with the parts of `text`, in order.
@@ -346,8 +366,11 @@ impl Encoding {
         read_decoder(field(&root, "decoder"))?;
         let added = read_added_tokens(field(&root, "added_tokens"))?;
         let Model { vocab, others, merges } = model;
+        // tokenizers keeps a normalized added token's text normalized, and decodes that.
+        let decoded =
+            |a: &Added| decoded_bytes(&if nfc && a.normalized { self::nfc(&a.text) } else { Cow::from(&a.text) });
         for a in &added {
-            if vocab.bytes_of(a.id).is_some_and(|b| b != &decoded_bytes(&a.text)[..]) {
+            if vocab.bytes_of(a.id).is_some_and(|b| b != &decoded(a)[..]) {
                 return Err(malformed(format!("added token {:?} has the id {} of another token", a.text, a.id)));
             }
         }
@@ -363,12 +386,12 @@ impl Encoding {
         enc.all_specials = Arc::new(SpecialMatcher::new(by_length.iter().map(|a| (a.text.as_str(), a.id))));
         // Decoded as tokenizers' byte-level decoder decodes their text.
         for a in added.iter().filter(|a| a.special) {
-            enc.special_bytes.insert(a.id, decoded_bytes(&a.text).into());
+            enc.special_bytes.insert(a.id, decoded(a).into());
         }
         let mut other_bytes: HashMap<Rank, Box<[u8]>> =
             others.iter().map(|(id, text)| (*id, decoded_bytes(text).into())).collect();
         for a in added.iter().filter(|a| !a.special) {
-            other_bytes.insert(a.id, decoded_bytes(&a.text).into());
+            other_bytes.insert(a.id, decoded(a).into());
         }
         enc.other_bytes = other_bytes;
         let mixed = added.iter().any(|a| a.normalized) && added.iter().any(|a| !a.normalized);
@@ -383,22 +406,25 @@ impl Encoding {
         self.merges.as_deref()
     }
 
-    /// Refuses, saying why, an encoding that streams cannot run exactly yet.
-    pub fn check_streams(&self) -> Result<()> {
+    /// The special tokens a stream of this encoding finds, given the ones `allowed` allows (with
+    /// a tokenizer.json's added tokens that are no special token, which every text splits out);
+    /// refuses, saying why, an encoding that streams cannot run exactly yet.
+    pub fn stream_specials(&self, allowed: Option<Arc<SpecialMatcher>>) -> Result<Option<Arc<SpecialMatcher>>> {
         if !self.pretok.streams() {
             return Err(Error::NoStreams(self.name.clone(), "its pre-tokenizer is a Sequence of several Splits"));
         }
-        if let Some(p) = &self.pipeline {
-            let why = if p.nfc {
-                "its tokenizer.json normalizes text (NFC), which a delta can change across its seam"
-            } else if p.prefix_space {
-                "its tokenizer.json puts a space before the text (ByteLevel add_prefix_space)"
-            } else {
-                "its tokenizer.json has added tokens that are no special token, or some matched after normalization"
-            };
-            return Err(Error::NoStreams(self.name.clone(), why));
-        }
-        Ok(())
+        let Some(p) = &self.pipeline else { return Ok(allowed) };
+        let why = if p.nfc {
+            "its tokenizer.json normalizes text (NFC), which a delta can change across its seam"
+        } else if p.prefix_space {
+            "its tokenizer.json puts a space before the text (ByteLevel add_prefix_space)"
+        } else if !p.one_pass() {
+            "its tokenizer.json has added tokens matched after normalization that overlap ones matched before"
+        } else {
+            let matcher = p.stream_matcher(allowed.as_deref());
+            return Ok((!matcher.is_empty()).then(|| Arc::new(matcher)));
+        };
+        Err(Error::NoStreams(self.name.clone(), why))
     }
 }
 

@@ -25,11 +25,11 @@ fn open_stream(
         }
     };
     let py_enc = enc.get();
-    py_enc.inner.check_streams()?;
     let specials = match allowed_special {
         Some(a) if a.len().map_or(true, |n| n > 0) => Some(py_enc.matcher(Some(a))?),
         _ => None,
     };
+    let specials = py_enc.inner.stream_specials(specials)?;
     let mut stream = Stream::new(py_enc.inner.clone(), specials);
     if let Some(max) = max_open_bytes {
         if max == 0 {
