@@ -11,6 +11,7 @@ import importlib
 import importlib.metadata
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -50,6 +51,16 @@ def _riptoken(module: Any, name: str) -> Adapter:
     return Adapter(lambda text: len(enc.encode_ordinary(text)), enc.encode_ordinary)
 
 
+def _fastokens(module: Any, name: str) -> Adapter:
+    # fastokens reads a .tiktoken file by path: the one tiktoken reads offline (see support.py).
+    import support  # the tests' helpers, on the path benches/conftest.py sets
+
+    path = Path(support.TIKTOKEN_CACHE_DIR) / support.VOCAB_CACHE_NAME[name]
+    tok = module.Tokenizer.from_tiktoken(str(path), encoding=name)
+    # len() of its Encoding is the number of tokens, without a list of ids.
+    return Adapter(lambda text: len(tok.encode_ordinary(text)), lambda text: tok.encode_ordinary(text).ids)
+
+
 @dataclass(frozen=True)
 class Competitor:
     """A PyPI package, the module it installs, and how to load one of its encodings."""
@@ -64,6 +75,15 @@ class Competitor:
     count_call: str = ""
 
 
+# The file tiktoken's cache holds for ENC (named by the sha1 of its URL), which the load benchmark
+# points TIKTOKEN_CACHE_DIR at.
+FASTOKENS_FIRST_USE = (
+    "import hashlib, os, fastokens; "
+    "url = f'https://openaipublic.blob.core.windows.net/encodings/{ENC}.tiktoken'; "
+    "path = os.path.join(os.environ['TIKTOKEN_CACHE_DIR'], hashlib.sha1(url.encode()).hexdigest()); "
+    "fastokens.Tokenizer.from_tiktoken(path, encoding=ENC).encode_ordinary('hi')"
+)
+
 COMPETITORS = {
     c.package: c
     for c in [
@@ -76,6 +96,9 @@ COMPETITORS = {
         Competitor("bpe-openai", "bpe_openai", _bpe_openai,
                    first_use="import bpe_openai; bpe_openai.get_encoding(ENC).encode_ordinary('hi')",
                    count_call="its Rust backend's `count`"),
+        Competitor("fastokens", "fastokens", _fastokens,
+                   first_use=FASTOKENS_FIRST_USE,
+                   count_call="`len(Tokenizer.encode_ordinary(text))` (it has no count)"),
         Competitor("riptoken", "riptoken", _riptoken,
                    first_use="import riptoken; riptoken.get_encoding(ENC).encode_ordinary('hi')",
                    count_call="`len(encode_ordinary(text))` (it has no count)"),

@@ -57,34 +57,16 @@ fn whole(bytes: &[u8], cut: usize) -> bool {
 }
 
 /// Pushes `bytes` a byte at a time: one open scan per push that completes a character, carrying
-/// the resume state.
-fn push_compiled(compiled: &Compiled, bytes: &[u8]) -> usize {
-    let (mut start, mut resume, mut pieces) = (0, Resume::default(), 0);
+/// the resume state `R` of the piece; `scan` answers the piece's length and whether it is final.
+fn push<R: Default>(bytes: &[u8], mut scan: impl FnMut(&[u8], &mut R) -> (usize, bool)) -> usize {
+    let (mut start, mut resume, mut pieces) = (0, R::default(), 0);
     for cut in (1..=bytes.len()).filter(|&cut| whole(bytes, cut)) {
         loop {
-            let (piece, is_final) = compiled.scan_open(&bytes[start..cut], &mut resume);
+            let (n, is_final) = scan(&bytes[start..cut], &mut resume);
             if !is_final {
                 break;
             }
-            (start, resume, pieces) = (start + piece.len, Resume::default(), pieces + 1);
-            if start == cut {
-                break;
-            }
-        }
-    }
-    pieces
-}
-
-/// [`push_compiled`] with a hand-written scanner.
-fn push_hand(family: Family, bytes: &[u8]) -> usize {
-    let (mut start, mut resume, mut pieces) = (0, streamtok::pretok::Resume::default(), 0);
-    for cut in (1..=bytes.len()).filter(|&cut| whole(bytes, cut)) {
-        loop {
-            let (n, is_final) = family.scan_open(&bytes[start..cut], &mut resume);
-            if !is_final {
-                break;
-            }
-            (start, resume, pieces) = (start + n, streamtok::pretok::Resume::default(), pieces + 1);
+            (start, resume, pieces) = (start + n, R::default(), pieces + 1);
             if start == cut {
                 break;
             }
@@ -102,12 +84,21 @@ fn run_a_byte_at_a_time(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(text.len() as u64));
         let label = |engine: &str, name: &str| BenchmarkId::new(format!("{engine}/{name}"), format!("{unit:?}"));
         for (name, family) in HAND {
-            group.bench_function(label("hand", name), |b| b.iter(|| push_hand(family, black_box(text.as_bytes()))));
+            group.bench_function(label("hand", name), |b| {
+                b.iter(|| {
+                    push(black_box(text.as_bytes()), |t, r: &mut streamtok::pretok::Resume| family.scan_open(t, r))
+                })
+            });
         }
         for (name, pattern) in COMPILED {
             let compiled = Compiled::new(pattern).expect("the pattern compiles");
             group.bench_function(label("compiled", name), |b| {
-                b.iter(|| push_compiled(&compiled, black_box(text.as_bytes())))
+                b.iter(|| {
+                    push(black_box(text.as_bytes()), |t, r: &mut Resume| {
+                        let (piece, is_final) = compiled.scan_open(t, r);
+                        (piece.len, is_final)
+                    })
+                })
             });
         }
     }

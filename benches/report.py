@@ -277,6 +277,23 @@ def batch_table(run: Run) -> list[str]:
             "|---|---|---|---|---|---|---|---|---|---|", *rows, ""]
 
 
+def large_table(run: Run) -> list[str]:
+    rows = []
+    for (enc,), bs in run.kind("large").items():
+        tk = next((b for b in bs if b["extra_info"]["impl"] == "tiktoken"), None)
+        for b in bs:
+            x = b["extra_info"]
+            exact = "" if x.get("exact", True) else " (**NOT exact**)"
+            seconds = x["call_seconds"]
+            vs_tk = tk["extra_info"]["call_seconds"] / seconds if tk else NAN
+            rows.append(f"| {enc} | {x['impl']} `{x['op']}`{exact} | {seconds:.3f} "
+                        f"| {x['bytes'] / 1e6 / seconds:.0f} | {_fmt(vs_tk)} |")
+    if not rows:
+        return []
+    return ["### One 32 MB text, counted once in a fresh process (wall time, every CPU the library uses)", "",
+            "| encoding | call | seconds (median) | MB/s | × tiktoken |", "|---|---|---|---|---|", *rows, ""]
+
+
 def load_table(run: Run) -> list[str]:
     rows = []
     for (enc, _), bs in run.kind("load").items():
@@ -380,6 +397,7 @@ def table(data: dict) -> str:
     lines += piece_table(run, summary)
     lines += stream_tables(run)
     lines += batch_table(run)
+    lines += large_table(run)
     lines += load_table(run)
     return "\n".join(lines)
 

@@ -101,11 +101,20 @@ def test_an_encoding_made_from_a_builtins_parts_encodes_as_it(name: str, text: s
     assert ours.count(text) == len(theirs.encode_ordinary(text))
 
 
-def test_an_unknown_pattern_is_refused_naming_the_known_ones() -> None:
+def test_any_pattern_splits_as_tiktoken_and_one_it_cannot_run_exactly_is_refused() -> None:
+    # A pattern of no built-in family is compiled; it splits text exactly as tiktoken's regex.
     base = st("cl100k_base")
-    with pytest.raises(ValueError, match="r50k_base's .*cl100k_base's or o200k_base's") as got:
-        streamtok.Encoding("x", pat_str=r"\w+|\s+", mergeable_ranks=base._mergeable_ranks, special_tokens={})
-    assert repr(r"\w+|\s+") in str(got.value)
+    ranks = base._mergeable_ranks
+    ours = streamtok.Encoding("words", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks=ranks, special_tokens={})
+    theirs = tiktoken.Encoding("words", pat_str=r"\w+|\s+|[^\w\s]+", mergeable_ranks=ranks, special_tokens={})
+    text = "Hello, world! It's 2024:   déjà vu\n\t中文 😀"
+    assert ours.encode_ordinary(text) == theirs.encode_ordinary(text)
+    assert ours._pat_str == r"\w+|\s+|[^\w\s]+" and ours.family is None
+    # A look-ahead other than tiktoken's `\s+(?!\S)` cannot run on a DFA: refused, named.
+    with pytest.raises(ValueError, match="look-ahead"):
+        streamtok.Encoding("x", pat_str=r"a(?=b)|\s+", mergeable_ranks=ranks, special_tokens={})
+    with pytest.raises(ValueError):
+        streamtok.Encoding("x", pat_str=r"(unclosed", mergeable_ranks=ranks, special_tokens={})
 
 
 def test_tiktokens_constructor_checks_explicit_n_vocab_as_tiktoken() -> None:

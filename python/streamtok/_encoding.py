@@ -21,38 +21,6 @@ from streamtok import _native
 from streamtok._models import encoding_name_for_model
 
 
-# tiktoken 0.14's pattern strings (tiktoken_ext/openai_public.py), by the family whose hand-written
-# scanner splits text exactly as that pattern does.
-_GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
-_CL100K_PATTERN = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
-)
-_O200K_PATTERN = "|".join(
-    [
-        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
-        r"""\p{N}{1,3}""",
-        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
-        r"""\s*[\r\n]+""",
-        r"""\s+(?!\S)""",
-        r"""\s+""",
-    ]
-)
-PATTERNS: dict[str, str] = {"gpt2": _GPT2_PATTERN, "cl100k": _CL100K_PATTERN, "o200k": _O200K_PATTERN}
-
-
-def _family_of(pat_str: str) -> str:
-    for family, pattern in PATTERNS.items():
-        if pat_str == pattern:
-            return family
-    raise ValueError(
-        "streamtok splits text with hand-written scanners of tiktoken's patterns; pat_str must be "
-        "one of them, exactly as tiktoken 0.14 spells it: r50k_base's (also p50k's and gpt2's), "
-        "cl100k_base's or o200k_base's (also o200k_harmony's); get one from "
-        "get_encoding(name)._pat_str. Got " + repr(pat_str)[:200]
-    )
-
-
 if TYPE_CHECKING:
     from functools import cached_property as _lazy
 else:
@@ -109,8 +77,8 @@ class Encoding(_native.Encoding):
     Get one with :func:`get_encoding` or :func:`encoding_for_model`; built-in encodings are
     shared per process, load in milliseconds and never touch the network. As in tiktoken,
     ``Encoding(name, pat_str=..., mergeable_ranks=..., special_tokens=...)`` makes a new one,
-    for instance a built-in encoding with chat special tokens added (``pat_str`` must be one of
-    the built-in patterns):
+    for instance a built-in encoding with chat special tokens added, or an open-weight model's
+    tiktoken file with its own pattern:
 
     >>> enc = get_encoding("o200k_base")
     >>> enc.encode("hello world")
@@ -129,7 +97,7 @@ class Encoding(_native.Encoding):
     """
 
     # The .tiktoken data it was made from (`from_tiktoken_file`), so that it pickles by content.
-    _source: tuple[bytes, str, dict[str, int]] | None = None
+    _source: tuple[bytes, str, dict[str, int]] | None = None  # data, pattern, specials
     # Whether tiktoken's constructor made it, so that it pickles by its parts.
     _by_parts = False
     # The tokenizer.json it was made from (`from_tokenizer_json`), so that it pickles by it.
@@ -146,15 +114,17 @@ class Encoding(_native.Encoding):
         data: bytes | None = None,
         family: str | None = None,
     ) -> Encoding:
-        if mergeable_ranks is None and pat_str is None and explicit_n_vocab is None:
+        if mergeable_ranks is None and explicit_n_vocab is None and (data is not None or pat_str is None):
             if data is None and (special_tokens is not None or family is not None):
                 raise TypeError(
                     "special_tokens and family need data (a .tiktoken file's bytes), or "
                     "tiktoken's pat_str and mergeable_ranks; a built-in encoding takes its name only"
                 )
-            made = super().__new__(cls, name, data=data, family=family, special_tokens=special_tokens)
+            made = super().__new__(
+                cls, name, data=data, family=family, pattern=pat_str, special_tokens=special_tokens
+            )
             if data is not None:
-                made._source = (bytes(data), family or "", dict(special_tokens or {}))
+                made._source = (bytes(data), made.pattern, dict(special_tokens or {}))
             return made
         if data is not None or family is not None:
             raise TypeError(
@@ -163,14 +133,13 @@ class Encoding(_native.Encoding):
         if pat_str is None or mergeable_ranks is None or special_tokens is None:
             missing = "pat_str" if pat_str is None else "mergeable_ranks" if mergeable_ranks is None else "special_tokens"
             raise TypeError(f"Encoding() missing required keyword-only argument: {missing!r}")
-        family = _family_of(pat_str)
         _check_ranks(mergeable_ranks)
         if explicit_n_vocab:
             _check_vocab_size(mergeable_ranks, special_tokens, explicit_n_vocab)
         from streamtok.load import _data_of
 
         enc = super().__new__(
-            cls, name, data=_data_of(mergeable_ranks), family=family, special_tokens=dict(special_tokens)
+            cls, name, data=_data_of(mergeable_ranks), pattern=pat_str, special_tokens=dict(special_tokens)
         )
         # The caller's objects, as tiktoken keeps them.
         enc._pat_str = pat_str
@@ -184,26 +153,33 @@ class Encoding(_native.Encoding):
         cls,
         path: str | os.PathLike[str],
         *,
-        family: Literal["gpt2", "cl100k", "o200k"],
+        family: Literal["gpt2", "cl100k", "o200k"] | None = None,
+        pat_str: str | None = None,
         special_tokens: dict[str, int] | None = None,
         name: str | None = None,
     ) -> Encoding:
-        """Load a ``.tiktoken`` rank file whose encoding splits text like a known family.
+        """Load a ``.tiktoken`` rank file, with the pattern that splits its text into pieces.
 
         Args:
             path: the file, one ``<base64 token> <rank>`` pair a line.
-            family: the pre-tokenizer pattern: ``"gpt2"`` (r50k/p50k), ``"cl100k"``, ``"o200k"``.
+            family: a built-in pattern family: ``"gpt2"`` (r50k/p50k), ``"cl100k"``, ``"o200k"``.
+            pat_str: or the pattern itself, as tiktoken's ``pat_str`` (an open-weight model's,
+                say Qwen's); a family's own pattern takes that family's scanner.
             special_tokens: special token texts and their ids.
             name: the encoding's name (default: the file name without extension).
 
         Raises:
             ValueError: the file is malformed (the message names the line), the family is
-                unknown, or a special token collides with the vocabulary.
+                unknown, the pattern does not parse or holds what streamtok cannot run exactly
+                (the message names it), or a special token collides with the vocabulary.
+            TypeError: neither or both of ``family`` and ``pat_str``.
         """
+        if (family is None) == (pat_str is None):
+            raise TypeError("from_tiktoken_file needs one of family and pat_str")
         with open(path, "rb") as f:
             data = f.read()
         name = name if name is not None else os.path.basename(os.fspath(path)).split(".")[0]
-        return cls(name, data=data, family=family, special_tokens=dict(special_tokens or {}))
+        return cls(name, data=data, family=family, pat_str=pat_str, special_tokens=dict(special_tokens or {}))
 
     @classmethod
     def from_tokenizer_json(
@@ -274,17 +250,16 @@ class Encoding(_native.Encoding):
             return (_from_parts, (self.name, self._pat_str, self._mergeable_ranks, self._special_tokens))
         if self._source is None:
             return (get_encoding, (self.name,))
-        data, family, specials = self._source
-        return (_rebuild, (self.name, data, family, specials))
+        data, pattern, specials = self._source
+        return (_rebuild, (self.name, data, pattern, specials))
 
     # --- tiktoken's attributes --------------------------------------------------------------
 
     @_lazy
     def _pat_str(self) -> str:
         """The pattern that splits text into pieces, as tiktoken spells it."""
-        if self._tokenizer_json is not None:
-            return self.pattern  # a tokenizer.json's (its last Split's, in a Sequence)
-        return PATTERNS[self.family]
+        # A tokenizer.json's is its last Split's, in a Sequence.
+        return self.pattern
 
     @_lazy
     def _special_tokens(self) -> dict[str, int]:
@@ -625,8 +600,23 @@ def _from_tokenizer_json(name: str, data: bytes) -> Encoding:
     return made
 
 
-def _rebuild(name: str, data: bytes, family: str, specials: dict[str, int]) -> Encoding:
-    return Encoding(name, data=data, family=family, special_tokens=specials)
+# Encodings unpickled from their content, by that content: a stream pickled again and again (a
+# checkpoint, a worker's task) takes its encoding from here instead of building it anew.
+_REBUILT: dict[tuple[object, ...], Encoding] = {}
+
+
+def _rebuild(name: str, data: bytes, pattern: str, specials: dict[str, int]) -> Encoding:
+    import hashlib
+
+    key = (name, hashlib.sha256(data).digest(), pattern, tuple(sorted(specials.items())))
+    made = _REBUILT.get(key)
+    # The bytes compared too: a hit is the same content, not only the same digest.
+    if made is None or made._source is None or made._source[0] != data:
+        made = Encoding(name, data=data, pat_str=pattern, special_tokens=specials)
+        if len(_REBUILT) >= 8:
+            _REBUILT.pop(next(iter(_REBUILT)))
+        _REBUILT[key] = made
+    return made
 
 
 # Patterns of the special-token sets seen so far (a plain dict: functools would cost import time).

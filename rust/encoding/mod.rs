@@ -6,6 +6,7 @@ mod tokenizer_json;
 #[cfg_attr(not(feature = "python"), allow(dead_code))]
 pub(crate) mod parallel;
 mod spec;
+pub mod split;
 
 pub use caches::EncodingCaches;
 pub use spec::{Spec, BUILTIN_NAMES};
@@ -429,6 +430,43 @@ impl Encoding {
         out
     }
 
+    /// `f` over the parts that [`split::parts`] cuts `text` into, on up to `threads` threads;
+    /// `None` when the text stays whole: it is short, its pattern is compiled (a tokenizer.json's
+    /// splits and added tokens too), a special token `allowed` recognises could hold a cut, it
+    /// has no place to cut, or the OS starts no thread.
+    fn on_parts<T: Send>(
+        &self,
+        text: &str,
+        allowed: &SpecialMatcher,
+        threads: usize,
+        f: impl Fn(&str) -> T + Sync,
+    ) -> Option<Vec<T>> {
+        let cuts_hold = self.family().is_some() && self.pipeline.is_none();
+        if threads < 2 || text.len() < split::SPLIT_BYTES || !cuts_hold || allowed.holds_whitespace() {
+            return None;
+        }
+        let parts = split::parts(text, split::PART_BYTES);
+        (parts.len() > 1).then(|| parallel::parallel_map(&parts, threads, &|p: &&str| f(p)).ok()).flatten()
+    }
+
+    /// [`Encoding::count`] of `text`, a long one cut into parts counted on up to `threads`
+    /// threads.
+    pub fn count_on(&self, text: &str, threads: usize) -> usize {
+        match self.on_parts(text, &SpecialMatcher::default(), threads, |p| self.count(p)) {
+            Some(counts) => counts.into_iter().sum(),
+            None => self.count(text),
+        }
+    }
+
+    /// [`Encoding::encode`] of `text`, a long one cut into parts encoded on up to `threads`
+    /// threads.
+    pub fn encode_on(&self, text: &str, allowed: &SpecialMatcher, threads: usize) -> Vec<Rank> {
+        match self.on_parts(text, allowed, threads, |p| self.encode(p, allowed)) {
+            Some(parts) => parts.concat(),
+            None => self.encode(text, allowed),
+        }
+    }
+
     /// Number of tokens of `text`, the special tokens that `allowed` recognises counted as one.
     pub fn count_with(&self, text: &str, allowed: &SpecialMatcher) -> usize {
         if let Some(p) = &self.pipeline {
@@ -514,5 +552,23 @@ mod tests {
         assert_eq!(e.decode_single(199999).unwrap(), b"<|endoftext|>");
         assert_eq!(e.decode_single(199998), Err(Error::UnknownToken(199998)));
         assert_eq!(e.decode_bytes(&[1 << 40]), Err(Error::UnknownToken(1 << 40)));
+    }
+
+    #[test]
+    fn a_long_text_cut_into_parts_encodes_as_a_whole() {
+        let line = "Ünïcode prose, it's   spaced\tand\r\nbroken\n/path 中文。\n<|endoftext|> x\u{3000}y\n\n";
+        let text = line.repeat(split::SPLIT_BYTES / line.len() + 100);
+        for name in ["r50k_base", "cl100k_base", "o200k_base"] {
+            let e = Encoding::builtin(name).unwrap();
+            let all = e.all_specials().as_ref().clone();
+            assert!(e.on_parts(&text, &all, 2, |p| p.len()).is_some_and(|lens| lens.len() > 2));
+            for threads in [2, 3] {
+                assert_eq!(e.count_on(&text, threads), e.count(&text), "{name}");
+                assert_eq!(e.encode_on(&text, &all, threads), e.encode(&text, &all), "{name}");
+            }
+        }
+        // Short texts stay whole.
+        let e = Encoding::builtin("o200k_base").unwrap();
+        assert!(e.on_parts(line, &SpecialMatcher::default(), 2, |p| p.len()).is_none());
     }
 }

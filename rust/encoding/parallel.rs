@@ -8,6 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver};
 use std::thread::{Scope, ScopedJoinHandle};
 
+/// The threads the machine runs at once (1 when it cannot tell), asked once.
+pub fn cpus() -> usize {
+    static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Items per chunk: small enough to even out the threads' loads, large enough to make the shared
 /// counter cheap (16 chunks per thread, at most 64 items).
 fn chunk_len(items: usize, threads: usize) -> usize {

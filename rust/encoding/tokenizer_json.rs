@@ -475,6 +475,19 @@ mod tests {
     }
 
     #[test]
+    fn long_texts_stay_whole() {
+        // The cuts of long texts hold for the hand-written patterns only: a Split may join what
+        // they separate (here a letter and the space after it).
+        let rest = r#""pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": "[a-z]+ ?"}, "behavior": "Isolated", "invert": false},
+            {"type": "ByteLevel", "add_prefix_space": false, "use_regex": false}]}"#;
+        let e = Encoding::from_tokenizer_json("t", file(&["a b", "ab Ġ"], rest).as_bytes()).unwrap();
+        let text = "ab ".repeat(crate::encoding::split::SPLIT_BYTES);
+        assert!(e.on_parts(&text, &SpecialMatcher::default(), 2, |p| p.len()).is_none());
+        assert_eq!(e.count_on(&text, 2), crate::encoding::split::SPLIT_BYTES);
+    }
+
+    #[test]
     fn each_unsupported_component_is_named() {
         for (rest, named) in [
             (r#""normalizer": {"type": "Lowercase"}"#, "normalizer \"Lowercase\""),

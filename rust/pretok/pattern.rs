@@ -22,12 +22,12 @@ pub enum Pretok {
 }
 
 /// Where the scan of a growing piece stopped, for whichever kind of pre-tokenizer made it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scan {
     /// A hand-written scanner's.
     Family(Resume),
-    /// A compiled scanner's.
-    Compiled(compiled::Resume),
+    /// A compiled scanner's (boxed: it is several times the size, and a stream carries one).
+    Compiled(Box<compiled::Resume>),
 }
 
 impl Default for Scan {
@@ -53,7 +53,7 @@ impl Scan {
     #[inline]
     fn compiled(&mut self) -> &mut compiled::Resume {
         if !matches!(self, Scan::Compiled(_)) {
-            *self = Scan::Compiled(compiled::Resume::default());
+            *self = Scan::Compiled(Box::default());
         }
         match self {
             Scan::Compiled(resume) => resume,

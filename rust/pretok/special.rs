@@ -97,6 +97,11 @@ impl SpecialMatcher {
         self.by_text.iter().filter(|(_, e)| e.allowed).map(|(text, _)| &text[..])
     }
 
+    /// Whether a token holds ASCII whitespace.
+    pub fn holds_whitespace(&self) -> bool {
+        self.by_text.keys().any(|t| t.iter().any(u8::is_ascii_whitespace))
+    }
+
     /// Whether a token is a proper prefix of another.
     pub fn is_nested(&self) -> bool {
         self.nested

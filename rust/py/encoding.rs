@@ -2,6 +2,7 @@
 
 use super::ffi::list_of;
 use super::text::{text_of, type_error, DETACH_BYTES};
+use crate::encoding::parallel::cpus;
 use crate::encoding::Encoding;
 use crate::encoding::Spec;
 use crate::pretok::special::SpecialMatcher;
@@ -194,7 +195,7 @@ impl PyEncoding {
     fn encode_ordinary<'py>(&self, py: Python<'py>, text: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let text = text_of(text)?;
         let ids = if text.len() >= DETACH_BYTES {
-            py.detach(|| self.inner.encode_ordinary(&text))
+            py.detach(|| self.inner.encode_on(&text, &SpecialMatcher::default(), cpus()))
         } else {
             self.inner.encode_ordinary(&text)
         };
@@ -205,7 +206,7 @@ impl PyEncoding {
     fn count(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<usize> {
         let text = text_of(text)?;
         if text.len() >= DETACH_BYTES {
-            Ok(py.detach(|| self.inner.count(&text)))
+            Ok(py.detach(|| self.inner.count_on(&text, cpus())))
         } else {
             Ok(self.inner.count(&text))
         }
@@ -229,7 +230,7 @@ impl PyEncoding {
         let matcher = self.matcher(allowed)?;
         let text = text_of(text)?;
         let ids = if text.len() >= DETACH_BYTES {
-            py.detach(|| self.inner.encode(&text, &matcher))
+            py.detach(|| self.inner.encode_on(&text, &matcher, cpus()))
         } else {
             self.inner.encode(&text, &matcher)
         };

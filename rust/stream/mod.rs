@@ -678,7 +678,7 @@ impl Stream {
         let bytes = self.tail.as_bytes();
         let mut pos = 0;
         // Valid for the piece at `pos` only.
-        let mut resume = self.resume;
+        let mut resume = std::mem::take(&mut self.resume);
         let search_from = self.special_from;
         // The open piece at `pos` as if the input ended, when its scan ran to the tail's end
         // (the scan that finds a piece open answers that too).
@@ -786,7 +786,7 @@ impl Stream {
         let pretok = self.enc.pretok();
         let vocab = self.enc.vocab();
         let bytes = self.tail.as_bytes();
-        let mut resume = self.resume;
+        let mut resume = self.resume.clone();
         let (mut pos, mut total) = (0, 0);
         while pos < bytes.len() {
             let piece = match first {

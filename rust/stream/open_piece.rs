@@ -40,11 +40,8 @@ use crate::vocab::{Rank, Vocab};
 pub struct OpenPiece {
     /// Where the piece starts in the tail.
     start: usize,
-    /// The older tokens, compact: bit `p` is set when one ends `p + 1` bytes into the piece.
-    old: Vec<u64>,
-    /// How many tokens `old` holds, and where the last of them ends.
-    old_count: usize,
-    old_len: u32,
+    /// The older tokens, compact (boxed: most pieces never have any).
+    old: Option<Box<Old>>,
     /// `(end, rank)` of each token after those, ends counted from `start`.
     tokens: Vec<(u32, Rank)>,
     /// Tokens of the re-encoded end (kept to reuse its allocation).
@@ -53,54 +50,19 @@ pub struct OpenPiece {
     compact_at: u32,
 }
 
-/// Tokens held in full, at most, by default (8 bytes each: 512 KiB).
-const COMPACT_AT: u32 = 1 << 16;
+/// The compact tokens of a piece: bit `p` of `ends` is set when one ends `p + 1` bytes into it.
+#[derive(Clone, Default)]
+struct Old {
+    ends: Vec<u64>,
+    /// How many tokens it holds, and where the last of them ends.
+    count: usize,
+    len: u32,
+}
 
-impl OpenPiece {
-    /// Bytes of the piece encoded so far.
-    pub fn len(&self) -> usize {
-        self.tokens.last().map_or(self.old_len, |t| t.0) as usize
-    }
-
-    /// Whether nothing is encoded.
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty() && self.old_count == 0
-    }
-
-    /// Where the piece starts in the tail.
-    pub fn start(&self) -> usize {
-        self.start
-    }
-
-    /// Number of tokens.
-    pub fn count(&self) -> usize {
-        self.old_count + self.tokens.len()
-    }
-
-    /// The id of a piece of one token.
-    pub fn only_rank(&self) -> Option<Rank> {
-        match (self.old_count, &self.tokens[..]) {
-            (0, [(_, rank)]) => Some(*rank),
-            _ => None,
-        }
-    }
-
-    /// Appends the tokens' ids to `out`; `tail` is the tail the piece lies in.
-    pub fn extend_ranks(&self, vocab: &Vocab, tail: &[u8], out: &mut Vec<Rank>) {
-        if self.old_count > 0 {
-            let piece = &tail[self.start..];
-            let mut from = 0;
-            for end in self.old_ends() {
-                out.push(vocab.rank(&piece[from..end]).unwrap_or(Rank::MAX));
-                from = end;
-            }
-        }
-        out.extend(self.tokens.iter().map(|t| t.1));
-    }
-
-    /// The ends of the compact tokens, in order.
-    fn old_ends(&self) -> impl Iterator<Item = usize> + '_ {
-        self.old.iter().enumerate().flat_map(|(w, &word)| {
+impl Old {
+    /// The ends of its tokens, in order.
+    fn ends(&self) -> impl Iterator<Item = usize> + '_ {
+        self.ends.iter().enumerate().flat_map(|(w, &word)| {
             let mut bits = word;
             std::iter::from_fn(move || {
                 (bits != 0).then(|| {
@@ -111,36 +73,86 @@ impl OpenPiece {
             })
         })
     }
+}
+
+/// Tokens held in full, at most, by default (8 bytes each: 512 KiB).
+const COMPACT_AT: u32 = 1 << 16;
+
+impl OpenPiece {
+    /// How many tokens are held compact.
+    #[inline(always)]
+    fn old_count(&self) -> usize {
+        self.old.as_ref().map_or(0, |old| old.count)
+    }
+
+    /// Where the last compact token ends (0 when there is none).
+    #[inline(always)]
+    fn old_len(&self) -> u32 {
+        self.old.as_ref().map_or(0, |old| old.len)
+    }
+
+    /// Bytes of the piece encoded so far.
+    pub fn len(&self) -> usize {
+        self.tokens.last().map_or_else(|| self.old_len(), |t| t.0) as usize
+    }
+
+    /// Whether nothing is encoded.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty() && self.old.is_none()
+    }
+
+    /// Where the piece starts in the tail.
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
+    /// Number of tokens.
+    pub fn count(&self) -> usize {
+        self.old_count() + self.tokens.len()
+    }
+
+    /// The id of a piece of one token.
+    pub fn only_rank(&self) -> Option<Rank> {
+        match (self.old_count(), &self.tokens[..]) {
+            (0, [(_, rank)]) => Some(*rank),
+            _ => None,
+        }
+    }
+
+    /// Appends the tokens' ids to `out`; `tail` is the tail the piece lies in.
+    pub fn extend_ranks(&self, vocab: &Vocab, tail: &[u8], out: &mut Vec<Rank>) {
+        if let Some(old) = &self.old {
+            let piece = &tail[self.start..];
+            let mut from = 0;
+            for end in old.ends() {
+                out.push(vocab.rank(&piece[from..end]).unwrap_or(Rank::MAX));
+                from = end;
+            }
+        }
+        out.extend(self.tokens.iter().map(|t| t.1));
+    }
 
     /// Makes the compact tokens full again, in front of the others; returns how many.
     #[cold]
     #[inline(never)]
     fn restore_all(&mut self, vocab: &Vocab, tail: &[u8]) -> usize {
-        let n = self.old_count;
-        if n == 0 {
-            return 0;
-        }
-        let mut full = Vec::with_capacity(n + self.tokens.len());
+        let Some(old) = self.old.take() else { return 0 };
+        let mut full = Vec::with_capacity(old.count + self.tokens.len());
         let piece = &tail[self.start..];
         let mut from = 0;
-        for end in self.old_ends() {
+        for end in old.ends() {
             full.push((end as u32, vocab.rank(&piece[from..end]).unwrap_or(Rank::MAX)));
             from = end;
         }
         full.extend_from_slice(&self.tokens);
         self.tokens = full;
-        self.old = Vec::new();
-        self.old_count = 0;
-        self.old_len = 0;
-        n
+        old.count
     }
 
     /// Forgets the compact tokens.
     #[cold]
     fn forget_old(&mut self) {
-        self.old = Vec::new();
-        self.old_count = 0;
-        self.old_len = 0;
+        self.old = None;
     }
 
     /// Past the limit of tokens held in full, makes all but the last half of them compact.
@@ -158,13 +170,14 @@ impl OpenPiece {
     fn compact_some(&mut self, at: usize) {
         let moved = self.tokens.len() - at / 2;
         let last_end = self.tokens[moved - 1].0;
-        self.old.resize((last_end as usize).div_ceil(64), 0);
+        let old = self.old.get_or_insert_with(Box::default);
+        old.ends.resize((last_end as usize).div_ceil(64), 0);
         for &(end, _) in &self.tokens[..moved] {
             let p = end as usize - 1;
-            self.old[p / 64] |= 1 << (p % 64);
+            old.ends[p / 64] |= 1 << (p % 64);
         }
-        self.old_count += moved;
-        self.old_len = last_end;
+        old.count += moved;
+        old.len = last_end;
         self.tokens.drain(..moved);
     }
 
@@ -173,7 +186,7 @@ impl OpenPiece {
     pub fn clear(&mut self) {
         self.tokens.clear();
         self.start = 0;
-        if self.old_count > 0 {
+        if self.old.is_some() {
             self.forget_old();
         }
         if self.tokens.capacity() > 256 {
@@ -228,7 +241,7 @@ impl OpenPiece {
     /// Memory held beyond the struct itself.
     pub fn heap_bytes(&self) -> usize {
         (self.tokens.capacity() + self.scratch.capacity()) * std::mem::size_of::<(u32, Rank)>()
-            + self.old.capacity() * 8
+            + self.old.as_ref().map_or(0, |old| std::mem::size_of::<Old>() + old.ends.capacity() * 8)
     }
 
     /// Brings the encoding up to the piece `tail[start..end]` and returns its number of tokens.
@@ -246,7 +259,7 @@ impl OpenPiece {
         if !enc.unreachable().is_empty() {
             if let Some(token) = enc.unreachable_whole(&tail[start..end]) {
                 self.tokens.clear();
-                if self.old_count > 0 {
+                if self.old.is_some() {
                     self.forget_old();
                 }
                 self.tokens.push(((end - start) as u32, token));
@@ -273,7 +286,7 @@ impl OpenPiece {
         // Compact tokens come back in full when the update reaches them (never, but for a
         // delta that changes the piece's last tens of thousands of tokens): here when no token
         // is held in full, below when the checks go back past the first one held.
-        if self.old_count > 0 && self.tokens.is_empty() {
+        if self.old.is_some() && self.tokens.is_empty() {
             self.restore_all(vocab, tail);
         }
         let piece = &tail[start..];
@@ -298,7 +311,7 @@ impl OpenPiece {
         let (mut last, mut k) = (k, k);
         let k = loop {
             // Where the token before `last - 1` ends: the last compact one's end before index 0.
-            let before = if last >= 2 { self.tokens[last - 2].0 } else { self.old_len } as usize;
+            let before = if last >= 2 { self.tokens[last - 2].0 } else { self.old_len() } as usize;
             let (mid, end_of) = (self.tokens[last - 1].0 as usize, self.tokens[last].0 as usize);
             let join = pairs.join(self.tokens[last - 1].1, self.tokens[last].1, || {
                 bpe::join::join_at(vocab, enc.help(), tail, start + before, start + mid, start + end_of)
@@ -316,7 +329,7 @@ impl OpenPiece {
                     self.tokens.push((end_of as u32, x));
                     last -= 1;
                     if last == 0 {
-                        if self.old_count == 0 {
+                        if self.old.is_none() {
                             return 1;
                         }
                         let restored = self.restore_all(vocab, tail);
@@ -331,7 +344,7 @@ impl OpenPiece {
         let (mut k, mut back) = (k, 1);
         loop {
             let keep = k.saturating_sub(back);
-            if keep == 0 && self.old_count > 0 {
+            if keep == 0 && self.old.is_some() {
                 k += self.restore_all(vocab, tail);
                 continue;
             }
@@ -341,7 +354,7 @@ impl OpenPiece {
             // Adjacent tokens of an encoding are a pair (by locality, twice): when the token
             // after the boundary is the one that followed it before, the check is done.
             // The pair across the boundary lies in the tail already: tokens[keep - 1] then scratch[0].
-            let before = if keep >= 2 { self.tokens[keep - 2].0 } else { self.old_len } as usize;
+            let before = if keep >= 2 { self.tokens[keep - 2].0 } else { self.old_len() } as usize;
             let first_end = self.scratch[0].0 as usize;
             if keep == 0
                 || self.tokens[keep] == self.scratch[0]
@@ -402,8 +415,8 @@ mod tests {
                     open.extend_ranks(vocab, bytes, &mut ranks);
                     assert_eq!(ranks, expected, "{text:?} to {end} by {step}");
                     assert_eq!(n, expected.len());
-                    assert!(compact_at == 0 || open.tokens.len() <= 4 || open.old_count == 0);
-                    compacted += usize::from(open.old_count > 0);
+                    assert!(compact_at == 0 || open.tokens.len() <= 4 || open.old.is_none());
+                    compacted += usize::from(open.old.is_some());
                 }
                 // Held compact at some steps, where the piece has many tokens.
                 assert!(compact_at == 0 || open.count() < 16 || compacted > 0, "{text:?} {step}");

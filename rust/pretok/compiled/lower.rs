@@ -2,9 +2,10 @@
 //! runs of ordinary ones (one DFA each) and look-ahead ones evaluated by hand.
 //!
 //! The pattern is parsed by fancy-regex, tiktoken's engine, so that it means what it means
-//! there; ordinary alternatives go back to regex syntax with fancy-regex's own `to_str` (what
-//! fancy-regex hands the regex crate for them) and are parsed by regex-syntax, whose Unicode
-//! tables fancy-regex uses too. Only constructs whose meaning is kept exactly are accepted.
+//! there; ordinary alternatives go back to regex syntax with fancy-regex's own `to_str` (whose
+//! parse is the HIR fancy-regex hands regex-automata for them) and are parsed by regex-syntax,
+//! whose Unicode tables fancy-regex uses too. Only constructs whose meaning is kept exactly are
+//! accepted.
 
 use crate::error::{Error, Result};
 use fancy_regex::{Assertion, Expr, LookAround};

@@ -7,7 +7,7 @@
 //! where none matches, a gap up to the next position where one does (tiktoken drops gaps;
 //! `Split` with `Isolated` keeps them). Runs of ordinary alternatives are dense DFAs with
 //! leftmost-first semantics run anchored at the boundary; the look-ahead alternative that these
-//! patterns share, `\s+(?!\S)`, is evaluated by hand (see [`lower`] for what is accepted).
+//! patterns share, `\s+(?!\S)`, is evaluated by hand (lower.rs says what is accepted, and why).
 
 mod lower;
 pub mod patterns;
@@ -104,17 +104,21 @@ enum Engine {
 struct Dfa {
     dfa: dense::DFA<Vec<u32>>,
     start: StateID,
-    /// By state index: whether, at the end of the text so far, every continuation gives the
-    /// same answer, and which.
-    settled: Vec<Option<Settled>>,
+    /// By state index: what every continuation has in common at the end of the text so far.
+    settled: Vec<Settled>,
 }
 
-/// The answer every continuation gives from a settled state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What every continuation has in common from a DFA state at the end of the text so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Settled {
-    /// The longest match seen so far (or none): the DFA dies on any next byte.
+    /// Nothing.
+    #[default]
+    No,
+    /// A match ends here (reported by any next byte or the end), and a longer one may follow.
+    Matched,
+    /// The answer is the longest match seen so far (or none): the DFA dies on any next byte.
     Keep,
-    /// A match that ends here: any next byte (or the end) reports it, and nothing longer.
+    /// The answer is a match that ends here: any next byte (or the end) reports it, nothing longer.
     AtEnd,
 }
 
@@ -228,7 +232,8 @@ impl Compiled {
 
     fn scan(&self, bytes: &[u8], eof: bool, open: bool, resume: &mut Resume) -> Scan {
         let len = bytes.len();
-        let stale = resume.owner != self.id || resume.gap_at > len || resume.parts.iter().any(|p| p.pos > len);
+        // A gap may have stepped over a character cut at the end (at most 4 bytes long).
+        let stale = resume.owner != self.id || resume.gap_at > len + 3 || resume.parts.iter().any(|p| p.pos > len);
         if stale {
             *resume = Resume { owner: self.id, ..Resume::default() };
         }
@@ -260,6 +265,7 @@ impl Compiled {
         loop {
             let at = resume.gap_at;
             if at >= len {
+                // The gap reaches the end of the text so far (or a character cut there).
                 return match (eof, open) {
                     (true, _) => Scan::Final(gap(len)),
                     (false, true) => Scan::Open(gap(len)),
@@ -313,17 +319,17 @@ fn gap(len: usize) -> Piece {
     Piece { len, kind: Kind::Gap }
 }
 
-/// Byte length of the character that starts at `bytes[at]`, from its first byte.
+/// Byte length of the character that starts at `bytes[at]`, from its first byte. It may reach
+/// past the text so far: a gap then resumes after the whole character, never inside it.
 fn char_len(bytes: &[u8], at: usize) -> usize {
-    let n = match bytes[at] {
+    match bytes[at] {
         0x00..=0x7f => 1,
         0xc0..=0xdf => 2,
         0xe0..=0xef => 3,
         0xf0..=0xff => 4,
         // A continuation byte where a character should start: not UTF-8; step over it.
         _ => 1,
-    };
-    n.min(bytes.len() - at)
+    }
 }
 
 impl Engine {
@@ -398,23 +404,26 @@ impl Dfa {
             }
             return done(state, last);
         }
-        match self.settled.get(sid.as_usize() >> dfa.stride2()).copied().flatten() {
-            Some(Settled::Keep) => return done(state, last),
-            Some(Settled::AtEnd) => return done(state, i),
-            None => {}
+        match self.settled.get(sid.as_usize() >> dfa.stride2()).copied().unwrap_or_default() {
+            Settled::Keep => return done(state, last),
+            Settled::AtEnd => return done(state, i),
+            // Known to exist now, which is what ends a gap.
+            Settled::Matched => last = i,
+            Settled::No => {}
         }
         *state = PartState { status: RUNNING, pos: i, state: sid.as_usize(), last };
         Outcome::Open(if dfa.is_match_state(dfa.next_eoi_state(sid)) { Some(i) } else { end(last) })
     }
 }
 
-/// The settled states of a DFA among those reachable from `start`.
+/// What is settled in the states of a DFA reachable from `start`.
 ///
 /// At the end of the text so far a DFA that is not dead may still be decided: when every next
 /// byte kills it (the match seen so far stands), or when every next byte, and the end of the
 /// input, reports a match that ends here and then kills it. Knowing that, a piece is final as
-/// soon as the hand-written scanners would call it final, not a byte or two later.
-fn settled_states(dfa: &dense::DFA<Vec<u32>>, start: StateID) -> Vec<Option<Settled>> {
+/// soon as the hand-written scanners would call it final, not a byte or two later. And where
+/// every next byte reports a match that ends here, one exists whatever follows.
+fn settled_states(dfa: &dense::DFA<Vec<u32>>, start: StateID) -> Vec<Settled> {
     let bytes: Vec<u8> = dfa.byte_classes().representatives(..).filter_map(|unit| unit.as_u8()).collect();
     // State ids are indices times the stride; the table takes at least 4 bytes per transition.
     let index = |s: StateID| s.as_usize() >> dfa.stride2();
@@ -435,7 +444,7 @@ fn settled_states(dfa: &dense::DFA<Vec<u32>>, start: StateID) -> Vec<Option<Sett
     }
     let eoi_match = |s: StateID| dfa.is_match_state(dfa.next_eoi_state(s));
     let mut dies: Vec<Option<bool>> = vec![None; count];
-    let mut settled = vec![None; states.iter().map(|&s| index(s) + 1).max().unwrap_or(0)];
+    let mut settled = vec![Settled::No; states.iter().map(|&s| index(s) + 1).max().unwrap_or(0)];
     for s in states.into_iter().filter(|&s| !dfa.is_dead_state(s)) {
         let mut answer = Some(if eoi_match(s) { Settled::AtEnd } else { Settled::Keep });
         for &b in &bytes {
@@ -456,7 +465,8 @@ fn settled_states(dfa: &dense::DFA<Vec<u32>>, start: StateID) -> Vec<Option<Sett
                 break;
             }
         }
-        settled[index(s)] = answer;
+        let matched = eoi_match(s) && bytes.iter().all(|&b| dfa.is_match_state(dfa.next_state(s, b)));
+        settled[index(s)] = answer.unwrap_or(if matched { Settled::Matched } else { Settled::No });
     }
     settled
 }

@@ -458,3 +458,17 @@ fn the_released_patterns_compile_to_a_few_megabytes() {
         assert!((500..8 << 20).contains(&bytes), "{name}: {bytes} bytes");
     }
 }
+
+#[test]
+fn a_gap_never_resumes_inside_a_character() {
+    // The first byte of 中 already rules out a digit; the gap steps over the whole character and
+    // resumes after it once the character is complete.
+    let c = compiled_for(DEEPSEEK_DIGITS);
+    let text = "中中1".as_bytes();
+    let mut resume = Resume::default();
+    for cut in 1..text.len() {
+        assert_eq!(c.scan_open(&text[..cut], &mut resume), (Piece { len: cut, kind: Kind::Gap }, false), "cut {cut}");
+    }
+    let piece = Piece { len: "中中".len(), kind: Kind::Gap };
+    assert_eq!(c.scan_open(text, &mut resume), (piece, true));
+}
