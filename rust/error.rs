@@ -40,6 +40,15 @@ pub enum Error {
     /// A pre-tokenizer pattern with a construct that the compiled scanner cannot run exactly.
     #[error("unsupported pattern: {0}")]
     UnsupportedPattern(String),
+    /// A Hugging Face tokenizer.json that does not parse, or whose parts do not fit together.
+    #[error("malformed tokenizer.json: {0}")]
+    MalformedTokenizer(String),
+    /// A tokenizer.json component (named in the message) that streamtok does not run exactly.
+    #[error("unsupported tokenizer.json component: {0}")]
+    UnsupportedTokenizer(String),
+    /// An encoding whose pre-tokenizer streams cannot scan yet.
+    #[error("streams of encoding {0:?} are not supported yet: {1}")]
+    NoStreams(String, &'static str),
 }
 
 /// The core's result type.

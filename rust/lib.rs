@@ -45,4 +45,4 @@ pub use error::{Error, Result};
 pub use pretok::special::SpecialMatcher;
 pub use pretok::Family;
 pub use stream::{Snapshot, Stream};
-pub use vocab::{Filtered, Rank, Ranks, Vocab};
+pub use vocab::{Filtered, Merges, Rank, Ranks, Vocab};

@@ -1,19 +1,21 @@
 //! Byte-pair merging on vocabularies and pieces that the fuzzer makes: the core's merges (short
 //! and long pieces, alone or inside a longer text, with and without the rank cache) give the
 //! tokens of tiktoken's own algorithm (fuzz_targets/reference.rs), and decode back to the
-//! piece. Arbitrary bytes given to the `.tiktoken` parser are an error, never a panic.
+//! piece; the same vocabulary as a merges list (every split of each token into two tokens, in a
+//! data-chosen order) gives the tokens of Hugging Face's algorithm. Arbitrary bytes given to the
+//! `.tiktoken` parser are an error, never a panic.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use streamtok::bpe::{self, Help, LazyStarts, PairMemo};
 use streamtok::pretok::Pretok;
-use streamtok::{Encoding, Family, Rank};
+use streamtok::{Encoding, Family, Merges, Rank};
 use streamtok::{Spec, Vocab};
 
 #[path = "reference.rs"]
 mod reference;
-use reference::reference;
+use reference::{reference, reference_by_list};
 
 fuzz_target!(|data: &[u8]| {
     let [config, rest @ ..] = data else { return };
@@ -62,7 +64,7 @@ fuzz_target!(|data: &[u8]| {
     // The same piece inside a longer text, with the index and the memo an encoding gives the
     // merge of long pieces: the merges may load bytes past its end, never use them.
     let (starts, pairs) = (LazyStarts::default(), std::sync::OnceLock::from(PairMemo::new(true)));
-    let help = Help { starts: Some(&starts), pairs: Some(&pairs) };
+    let help = Help { starts: Some(&starts), pairs: Some(&pairs), merges: None };
     let pad = usize::from(config >> 4);
     let text: Vec<u8> = [&piece[..pad.min(piece.len())], &piece, &piece[..]].concat();
     let (start, end) = (pad.min(piece.len()), pad.min(piece.len()) + piece.len());
@@ -85,4 +87,32 @@ fuzz_target!(|data: &[u8]| {
     }
     let decoded: Vec<u8> = got.iter().flat_map(|&r| vocab.bytes_of(r).expect("a token").to_vec()).collect();
     assert_eq!(decoded, piece);
+
+    // Pair-priority merges: each token's splits into two tokens, the tokens taken from the last
+    // one made back to the first when the piece's first byte is odd (a merges list whose order
+    // is not the ranks'), with the whole-piece lookup when its last byte is odd.
+    let mut list: Vec<(Rank, Rank)> = Vec::new();
+    let mut tokens: Vec<Rank> = (256..vocab.rank_end()).collect();
+    if piece[0] & 1 == 1 {
+        tokens.reverse();
+    }
+    for t in tokens {
+        let bytes = vocab.bytes_of(t).expect("a token");
+        for mid in 1..bytes.len() {
+            if let (Some(a), Some(b)) = (vocab.rank(&bytes[..mid]), vocab.rank(&bytes[mid..])) {
+                list.push((a, b));
+            }
+        }
+    }
+    let whole_first = piece[piece.len() - 1] & 1 == 1;
+    let indexed: Vec<(Rank, Rank, Rank)> = (0..).zip(&list).map(|(i, &(a, b))| (i, a, b)).collect();
+    let merges = Merges::new(&vocab, &indexed, whole_first).expect("every merge makes a token");
+    let expected = reference_by_list(&vocab, &list, whole_first, &piece);
+    // A memo of pair checks holds one rule's answers: this rule gets its own.
+    let pairs = std::sync::OnceLock::from(PairMemo::new(true));
+    let help = Help { merges: Some(&merges), pairs: Some(&pairs), ..help };
+    let mut by_list: Vec<Rank> = Vec::new();
+    bpe::encode(&vocab, help, &text, start, end, &mut by_list);
+    assert_eq!(by_list, expected, "pair-priority merges of {piece:?}");
+    assert_eq!(bpe::count(streamtok::Filtered(&vocab), help, &text, start, end), expected.len());
 });

@@ -100,6 +100,8 @@ class Encoding(_native.Encoding):
     _source: tuple[bytes, str, dict[str, int]] | None = None  # data, pattern, specials
     # Whether tiktoken's constructor made it, so that it pickles by its parts.
     _by_parts = False
+    # The tokenizer.json it was made from (`from_tokenizer_json`), so that it pickles by it.
+    _tokenizer_json: bytes | None = None
 
     def __new__(
         cls,
@@ -179,10 +181,71 @@ class Encoding(_native.Encoding):
         name = name if name is not None else os.path.basename(os.fspath(path)).split(".")[0]
         return cls(name, data=data, family=family, pat_str=pat_str, special_tokens=dict(special_tokens or {}))
 
+    @classmethod
+    def from_tokenizer_json(
+        cls,
+        path_or_json: str | os.PathLike[str] | dict[str, object],
+        *,
+        name: str | None = None,
+    ) -> Encoding:
+        """Load a Hugging Face ``tokenizer.json`` whose model is byte-level BPE (Llama 3, Qwen,
+        DeepSeek, GPT-2 and others): ids exactly as ``tokenizers`` gives them for
+        ``Tokenizer.encode(text, add_special_tokens=False)``.
+
+        Added tokens with ``"special": true`` are the encoding's special tokens, recognised as
+        tiktoken recognises them (``allowed_special``, ``disallowed_special``); the other added
+        tokens are split out of every text, as ``tokenizers`` does. The merges follow the order
+        of the file's merges list. Streams work when the pre-tokenizer is one ``Split`` (with
+        ``ByteLevel``), there is no normalizer and every added token is special; other files
+        encode and count in one-shot calls only.
+
+        Args:
+            path_or_json: the file's path, its text, or the dict ``json.load`` made of it.
+            name: the encoding's name (default: the file name without extension, or
+                ``"tokenizer"``).
+
+        Raises:
+            ValueError: the file is malformed, or holds a component that streamtok does not run
+                exactly (the message names it: a Metaspace or WordPiece, a normalizer other than
+                NFC, BPE dropout, byte fallback...).
+            OSError: the file cannot be read.
+
+        >>> import json, tokenizers
+        >>> from tokenizers import models, pre_tokenizers, decoders, trainers
+        >>> hf = tokenizers.Tokenizer(models.BPE())
+        >>> hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        >>> hf.decoder = decoders.ByteLevel()
+        >>> trainer = trainers.BpeTrainer(
+        ...     vocab_size=300, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+        ... )
+        >>> hf.train_from_iterator(["hello world, hello streams"] * 10, trainer)
+        >>> enc = Encoding.from_tokenizer_json(hf.to_str())
+        >>> enc.encode("hello world") == hf.encode("hello world", add_special_tokens=False).ids
+        True
+        """
+        if isinstance(path_or_json, dict):
+            import json
+
+            data = json.dumps(path_or_json).encode()
+            default = "tokenizer"
+        elif isinstance(path_or_json, str) and path_or_json.lstrip().startswith("{"):
+            data = path_or_json.encode()
+            default = "tokenizer"
+        else:
+            # Bytes as they are: the core parses UTF-8 JSON (no decoding to str and back).
+            with open(path_or_json, "rb") as f:
+                data = f.read()
+            default = os.path.basename(os.fspath(path_or_json)).split(".")[0]
+        made = _native.Encoding.__new__(cls, name if name is not None else default, tokenizer_json=data)
+        made._tokenizer_json = data
+        return made
+
     def __repr__(self) -> str:
         return f"<Encoding {self.name!r}>"
 
     def __reduce__(self) -> tuple[object, ...]:
+        if self._tokenizer_json is not None:
+            return (_from_tokenizer_json, (self.name, self._tokenizer_json))
         if self._by_parts:
             return (_from_parts, (self.name, self._pat_str, self._mergeable_ranks, self._special_tokens))
         if self._source is None:
@@ -195,6 +258,7 @@ class Encoding(_native.Encoding):
     @_lazy
     def _pat_str(self) -> str:
         """The pattern that splits text into pieces, as tiktoken spells it."""
+        # A tokenizer.json's is its last Split's, in a Sequence.
         return self.pattern
 
     @_lazy
@@ -205,6 +269,8 @@ class Encoding(_native.Encoding):
     @_lazy
     def _mergeable_ranks(self) -> dict[bytes, int]:
         """Every mergeable token's bytes and rank."""
+        if self._tokenizer_json is not None:
+            return dict(super()._mergeable_items())
         if self._source is not None:
             from streamtok.load import _parse
 
@@ -526,6 +592,12 @@ def _from_parts(
     return Encoding(
         name, pat_str=pat_str, mergeable_ranks=mergeable_ranks, special_tokens=special_tokens
     )
+
+
+def _from_tokenizer_json(name: str, data: bytes) -> Encoding:
+    made = _native.Encoding.__new__(Encoding, name, tokenizer_json=data)
+    made._tokenizer_json = data
+    return made
 
 
 # Encodings unpickled from their content, by that content: a stream pickled again and again (a

@@ -25,7 +25,7 @@
 
 use super::join::{Join, PairMemo};
 use super::token_starts::{below, TokenStarts, MAX_LEN};
-use crate::vocab::{Rank, Vocab};
+use crate::vocab::{Rank, Ranks};
 
 /// Tokens per stretch after which the search judges its cost.
 const STRETCH: usize = 128;
@@ -76,16 +76,16 @@ impl Search {
     /// end of each token it finds, until the piece is done, the search gives up (see the module
     /// doc; at the start if some byte of the piece is no token), or a token ends at or past
     /// `limit`. Needs `vocab`, its `starts`, the memo of pair checks if any, and
-    /// `join(start, mid, end)`: what the merges of `piece[start..end]`, two tokens split at
-    /// `mid`, end as.
+    /// `join(vocab, start, mid, end)`: what the merges of `piece[start..end]`, two tokens split
+    /// at `mid`, end as (under the rule of `vocab`).
     #[allow(clippy::too_many_arguments)]
-    pub fn run(
+    pub fn run<R: Ranks>(
         &mut self,
-        vocab: &Vocab,
+        vocab: &mut R,
         starts: &TokenStarts,
         pairs: Option<&PairMemo>,
         piece: &[u8],
-        mut join: impl FnMut(usize, usize, usize) -> Join,
+        mut join: impl FnMut(&mut R, usize, usize, usize) -> Join,
         ends: &mut Vec<u32>,
         limit: usize,
     ) -> Stop {
@@ -100,7 +100,7 @@ impl Search {
             }
             let last = tokens.last_mut().map(|(rank, len)| {
                 if *rank == UNKNOWN {
-                    *rank = vocab.rank_at(piece, pos - *len as usize, pos).unwrap_or(UNKNOWN);
+                    *rank = vocab.vocab().rank_at(piece, pos - *len as usize, pos).unwrap_or(UNKNOWN);
                 }
                 (*rank, *len)
             });
@@ -112,11 +112,11 @@ impl Search {
                 if open[end / 64] >> (end % 64) & 1 == 0 {
                     continue;
                 }
-                let Some(token) = vocab.rank_at(piece, pos, end) else { continue };
+                let Some(token) = vocab.vocab().rank_at(piece, pos, end) else { continue };
                 let fits = last.is_none_or(|(last, last_len)| {
                     let mut check = || {
                         self.steps += 1;
-                        join(pos - last_len as usize, pos, end)
+                        join(vocab, pos - last_len as usize, pos, end)
                     };
                     match pairs {
                         Some(memo) => memo.apart(last, token, check),

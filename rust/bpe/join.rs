@@ -8,9 +8,9 @@
 //! keeps it in a [`PairMemo`] shared by every stream and call.
 
 use super::merge::{merge_large, merge_small};
-use super::{Span, SMALL};
+use super::{Help, Span, SMALL};
 use crate::cache::pair_memo::{self, Packed};
-use crate::vocab::{Rank, Ranks};
+use crate::vocab::{ByPairs, Rank, Ranks};
 
 /// What the merges of two adjacent tokens' bytes end as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,11 +86,15 @@ pub(super) fn join<R: Ranks>(vocab: &mut R, piece: Span, mid: usize, n: usize) -
     }
 }
 
-/// What the merges of `text[start..end]` end as: the two tokens `start..mid` and `mid..end`
-/// (a sequence of tokens whose every adjacent pair does so is the encoding of its bytes), one
-/// token, or something else.
-pub fn join_at(mut vocab: impl Ranks, text: &[u8], start: usize, mid: usize, end: usize) -> Join {
-    join(&mut vocab, Span { text, base: start }, mid - start, end - start)
+/// What the merges of `text[start..end]` (in the order `help` names) end as: the two tokens
+/// `start..mid` and `mid..end` (a sequence of tokens whose every adjacent pair does so is the
+/// encoding of its bytes), one token, or something else.
+pub fn join_at(vocab: impl Ranks, help: Help, text: &[u8], start: usize, mid: usize, end: usize) -> Join {
+    let piece = Span { text, base: start };
+    match help.merges {
+        None => join(&mut { vocab }, piece, mid - start, end - start),
+        Some(merges) => join(&mut ByPairs { ranks: vocab, merges }, piece, mid - start, end - start),
+    }
 }
 
 #[cfg(test)]

@@ -63,14 +63,14 @@ pub(super) fn merge_long_trying<R: Ranks>(
     let at = |ends: &[u32]| ends.last().map_or(0, |&e| e as usize);
     let mut ends: Vec<u32> = Vec::new();
     let mut windows = Windows { memo: WindowMemo::new(n), scratch: Vec::new(), missed: 0, skipped: 0 };
-    let v = vocab.vocab();
     let pairs = help.pairs.map(|p| p.get_or_init(PairMemo::default));
-    if let Some(starts) = help.starts.and_then(|s| s.get(v)) {
+    if let Some(starts) = help.starts.and_then(|s| s.get(vocab.vocab())) {
         let mut search = Search::new(n);
         loop {
-            let pair = |s: usize, mid: usize, e: usize| join(&mut &*v, piece.skip(s), mid - s, e - s);
+            // The pair checks merge under the rule of `vocab` (tiktoken's, or a merges list's).
+            let pair = |vocab: &mut R, s: usize, mid: usize, e: usize| join(vocab, piece.skip(s), mid - s, e - s);
             let (tokens, from) = (ends.len(), at(&ends));
-            if search.run(v, starts, pairs, bytes, pair, &mut ends, from + span) != Stop::Limit {
+            if search.run(vocab, starts, pairs, bytes, pair, &mut ends, from + span) != Stop::Limit {
                 break;
             }
             // Long tokens (a run of spaces, an alphabet) cost the search little, less than windows.
@@ -80,7 +80,7 @@ pub(super) fn merge_long_trying<R: Ranks>(
             }
             let (mut tried, mut missed, mut same) = (0, 0, ends.len());
             while at(&ends) < n && missed <= TRIAL / 4 {
-                let Some((kept, hit)) = windows.next(&mut &*v, pairs, piece, n, &mut ends, true) else { break };
+                let Some((kept, hit)) = windows.next(vocab, pairs, piece, n, &mut ends, true) else { break };
                 same = same.min(kept);
                 missed += usize::from(!hit);
                 tried += 1;

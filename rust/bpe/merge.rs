@@ -1,11 +1,12 @@
-//! The merges of one piece in tiktoken's order, short pieces by rescanning their pairs for the
-//! lowest after every merge, longer ones with a heap.
+//! The merges of one piece in tiktoken's order (or, through [`Ranks::pair_rank`], a merges
+//! list's), short pieces by rescanning their pairs for the lowest after every merge, longer ones
+//! with a heap.
 //!
-//! Each part's pair is one `i32` key `rank << 7 | start`, so ordering keys orders pairs by rank,
-//! then leftmost first. For a piece of up to [`SMALL`] bytes the keys sit in a fixed array and the
-//! next merge is its minimum, a scan the compiler vectorises (cheapest for the few bytes most
-//! pieces have); a longer piece keeps the same keys in a heap, which picks the same pair at every
-//! step in O(log n) instead of O(n).
+//! Each part's pair is one `i32` key `rank << 7 | start` (the pair's priority, whichever rule
+//! gives it), so ordering keys orders pairs by rank, then leftmost first. For a piece of up to
+//! [`SMALL`] bytes the keys sit in a fixed array and the next merge is its minimum, a scan the
+//! compiler vectorises (cheapest for the few bytes most pieces have); a longer piece keeps the
+//! same keys in a heap, which picks the same pair at every step in O(log n) instead of O(n).
 
 use super::{Span, SMALL};
 use crate::vocab::{Rank, Ranks};
@@ -16,10 +17,11 @@ use std::collections::BinaryHeap;
 /// baseline every x86-64 wheel may assume, compares signed 32-bit lanes but not unsigned ones.
 const NO_PAIR: i32 = i32::MAX;
 
-/// Rank of the pair `piece[start..end]`, `Rank::MAX` when it is no token.
+/// Priority of merging the parts `piece[start..mid]` and `piece[mid..end]` (see
+/// [`Ranks::pair_rank`]), `Rank::MAX` when they do not merge.
 #[inline(always)]
-pub(super) fn pair_rank<R: Ranks>(vocab: &mut R, piece: Span, start: usize, end: usize) -> Rank {
-    piece.rank(vocab, start, end)
+pub(super) fn pair_rank<R: Ranks>(vocab: &mut R, piece: Span, start: usize, mid: usize, end: usize) -> Rank {
+    vocab.pair_rank(piece.text, piece.base + start, piece.base + mid, piece.base + end).unwrap_or(Rank::MAX)
 }
 
 /// The key of the pair that starts at `start` (below 128) with rank `rank`: ordering keys orders
@@ -81,11 +83,11 @@ pub(super) fn merge_small_body<R: Ranks>(
         next[i] = (i + 1) as u8;
         prev[i + 1] = i as u8;
     }
-    // Two-byte keys come straight from the vocabulary's direct table, read from one slice.
-    let pairs = vocab.vocab();
+    // Two-byte keys come straight from the vocabulary's direct table (under a merges list's
+    // rule, then from the list), read from one slice.
     let bytes = &piece.text[piece.base..piece.base + n];
     for (i, (k, w)) in key[..n - 1].iter_mut().zip(bytes.windows(2)).enumerate() {
-        *k = small_key(pairs.rank_pair(w[0], w[1]).unwrap_or(Rank::MAX), i);
+        *k = small_key(vocab.byte_pair_rank(w[0], w[1]).unwrap_or(Rank::MAX), i);
     }
     let mut parts = n;
     loop {
@@ -107,10 +109,11 @@ pub(super) fn merge_small_body<R: Ranks>(
         key[j] = NO_PAIR;
         next[i] = after as u8;
         prev[after] = i as u8;
-        key[i] = if after < n { small_key(pair_rank(vocab, piece, i, next[after] as usize), i) } else { NO_PAIR };
+        key[i] =
+            if after < n { small_key(pair_rank(vocab, piece, i, after, next[after] as usize), i) } else { NO_PAIR };
         if i > 0 {
             let p = prev[i] as usize;
-            key[p] = small_key(pair_rank(vocab, piece, p, after), p);
+            key[p] = small_key(pair_rank(vocab, piece, p, i, after), p);
         }
         parts -= 1;
     }
@@ -135,7 +138,7 @@ pub(super) fn merge_large<R: Ranks>(
     let mut next: Vec<u32> = (1..=n as u32).collect();
     let mut prev: Vec<u32> = (0..n as u32).map(|i| i.wrapping_sub(1)).collect();
     let mut rank: Vec<Rank> =
-        (0..n).map(|i| if i + 2 <= n { pair_rank(vocab, piece, i, i + 2) } else { Rank::MAX }).collect();
+        (0..n).map(|i| if i + 2 <= n { pair_rank(vocab, piece, i, i + 1, i + 2) } else { Rank::MAX }).collect();
     let mut heap: BinaryHeap<Reverse<u64>> =
         rank.iter().enumerate().filter(|(_, &r)| r != Rank::MAX).map(|(i, &r)| entry(r, i)).collect();
     let mut parts = n;
@@ -151,13 +154,13 @@ pub(super) fn merge_large<R: Ranks>(
             prev[k] = i as u32;
         }
         rank[j] = Rank::MAX;
-        rank[i] = if k < n { pair_rank(vocab, piece, i, next[k] as usize) } else { Rank::MAX };
+        rank[i] = if k < n { pair_rank(vocab, piece, i, k, next[k] as usize) } else { Rank::MAX };
         if rank[i] != Rank::MAX {
             heap.push(entry(rank[i], i));
         }
         if i > 0 {
             let p = prev[i] as usize;
-            rank[p] = pair_rank(vocab, piece, p, k);
+            rank[p] = pair_rank(vocab, piece, p, i, k);
             if rank[p] != Rank::MAX {
                 heap.push(entry(rank[p], p));
             }

@@ -7,6 +7,11 @@
 //! time ([`long`], [`backtrack`]). Both rest on the pair rule of [`join`]: a sequence of tokens
 //! is the merge result of its bytes when every adjacent pair of it stays apart on its own.
 //!
+//! Hugging Face's BPE merges the adjacent pair whose (left, right) comes first in a merges list
+//! instead ([`Help::merges`], [`Ranks::pair_rank`]): the same loops with another priority, and
+//! the pair rule holds for it too (ARCHITECTURE.md gives the argument for any priority that
+//! depends on the two parts alone).
+//!
 //! The merges read keys out of the text the piece lies in, not a copy: the bytes after a piece
 //! let every short key load in one read (see [`Ranks::rank_at`]).
 
@@ -22,7 +27,7 @@ pub use join::{Join, PairMemo};
 use merge::{merge_large, merge_small};
 pub use token_starts::{LazyStarts, TokenStarts};
 
-use crate::vocab::{Rank, Ranks, Vocab};
+use crate::vocab::{ByPairs, Merges, Rank, Ranks, Vocab};
 use std::sync::OnceLock;
 
 /// Longest piece merged by rescanning; longer ones use the heap. Starts must fit in 7 bits.
@@ -30,19 +35,23 @@ const SMALL: usize = 64;
 /// Pieces longer than this are merged by a search over their tokens (see [`long`]).
 const LONG: usize = 256;
 
-/// What the merge of pieces over 256 bytes uses beyond ranks: the encoding's index of token
-/// starts and its memo of pair checks. Without the index such a piece goes a window at a time.
+/// What the merges use beyond ranks: the merges list of a pair-priority BPE, if the encoding is
+/// one; for pieces over 256 bytes, the encoding's index of token starts and its memo of pair
+/// checks (without the index such a piece goes a window at a time).
 #[derive(Clone, Copy, Default)]
 pub struct Help<'a> {
     /// Which lengths of token start where.
     pub starts: Option<&'a LazyStarts>,
     /// What adjacent token pairs merge into (made on first use: only very long pieces ask).
     pub pairs: Option<&'a OnceLock<PairMemo>>,
+    /// The merges list whose order decides which pair merges next (Hugging Face's BPE); none:
+    /// tiktoken's rule, the rank of the token a pair makes.
+    pub merges: Option<&'a Merges>,
 }
 
 impl Help<'_> {
-    /// No index and no memo.
-    pub const NONE: Help<'static> = Help { starts: None, pairs: None };
+    /// tiktoken's rule, no index and no memo.
+    pub const NONE: Help<'static> = Help { starts: None, pairs: None, merges: None };
 }
 
 /// Where the tokens of a piece go: their number ([`Count`]), their ids (`Vec<Rank>`), or their
@@ -92,21 +101,57 @@ impl Sink for Vec<(u32, Rank)> {
 
 /// The tokens of the piece `text[start..end]`, into `sink`: the one BPE entry point of one-shot
 /// calls and streams alike. A piece that is one token whole is that token (tiktoken's lookup of
-/// the whole piece); any other is what its merges leave ([`encode_merged`]).
+/// the whole piece; a pair-priority BPE's only with `ignore_merges`); any other is what its
+/// merges leave ([`encode_merged`]), in the order `help` names.
 #[inline(always)]
-pub fn encode<S: Sink>(mut vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize, sink: &mut S) {
+pub fn encode<S: Sink>(vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize, sink: &mut S) {
+    match help.merges {
+        None => encode_by(vocab, help, text, start, end, sink),
+        Some(merges) => encode_by_pairs(vocab, merges, help, text, start, end, sink),
+    }
+}
+
+/// [`encode`] under the rule that `vocab` gives (tiktoken's, or a merges list's through
+/// `vocab::ByPairs`), whatever `help.merges` says: for loops over many pieces that choose the rule
+/// once.
+#[inline(always)]
+pub fn encode_by<S: Sink>(mut vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize, sink: &mut S) {
     if end - start <= 1 && !S::IDS {
         return sink.tokens(end - start);
     }
-    if let Some(r) = vocab.rank_at(text, start, end) {
-        return sink.token(end, r);
+    if vocab.whole_first() {
+        if let Some(r) = vocab.rank_at(text, start, end) {
+            return sink.token(end, r);
+        }
     }
-    encode_merged(vocab, help, text, start, end, sink)
+    merged_by(vocab, help, text, start, end, sink)
+}
+
+/// [`encode`] under a merges list's rule (out of line: the built-in encodings never come here).
+#[inline(never)]
+fn encode_by_pairs<S: Sink>(
+    vocab: impl Ranks,
+    merges: &Merges,
+    help: Help,
+    text: &[u8],
+    start: usize,
+    end: usize,
+    sink: &mut S,
+) {
+    encode_by(ByPairs { ranks: vocab, merges }, help, text, start, end, sink)
 }
 
 /// The tokens the merges of `text[start..end]` leave, into `sink`, without the whole-piece
 /// lookup: for a piece known not to be one token, or a part of one (the pair checks).
-pub fn encode_merged<S: Sink>(mut vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize, sink: &mut S) {
+pub fn encode_merged<S: Sink>(vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize, sink: &mut S) {
+    match help.merges {
+        None => merged_by(vocab, help, text, start, end, sink),
+        Some(merges) => merged_by(ByPairs { ranks: vocab, merges }, help, text, start, end, sink),
+    }
+}
+
+/// [`encode_merged`] under the rule `vocab` gives.
+fn merged_by<S: Sink>(mut vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize, sink: &mut S) {
     let piece = Span { text, base: start };
     if S::IDS {
         // Every single byte is a token (checked when a vocabulary is loaded), so every part is.
@@ -125,12 +170,22 @@ pub fn count(vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usiz
     n.0
 }
 
-/// The ids of `piece` as a whole text's piece, appended to `out` (tests and fuzzing).
+/// [`encode_by`] into a [`Count`].
+#[inline]
+pub fn count_by(vocab: impl Ranks, help: Help, text: &[u8], start: usize, end: usize) -> usize {
+    let mut n = Count(0);
+    encode_by(vocab, help, text, start, end, &mut n);
+    n.0
+}
+
+/// The ids of `piece` as a whole text's piece under tiktoken's rule, appended to `out` (tests and
+/// fuzzing).
 pub fn encode_piece(vocab: impl Ranks, piece: &[u8], out: &mut Vec<Rank>) {
     encode(vocab, Help::NONE, piece, 0, piece.len(), out)
 }
 
-/// The number of tokens of `piece` as a whole text's piece (tests and fuzzing).
+/// The number of tokens of `piece` as a whole text's piece under tiktoken's rule (tests and
+/// fuzzing).
 pub fn count_piece(vocab: impl Ranks, piece: &[u8]) -> usize {
     count(vocab, Help::NONE, piece, 0, piece.len())
 }
@@ -176,17 +231,23 @@ fn merge<R: Ranks>(vocab: &mut R, help: Help, piece: Span, n: usize, emit: impl 
     }
 }
 
-/// The tokens of `vocab` that the merges of their own bytes do not end as: tiktoken makes such a
-/// token only of a piece that is exactly its bytes (its whole-piece lookup), never inside a
-/// longer piece (by locality, see [`join`]). Streams that extend an encoding by merges check
-/// for them (ARCHITECTURE.md, "Tokens the merges cannot reach"). Sorted.
-pub fn unreachable_tokens(vocab: &Vocab) -> Vec<Rank> {
+/// The tokens of `vocab` that the merges of their own bytes (in the order of `merges`, or
+/// tiktoken's) do not end as: tiktoken makes such a token only of a piece that is exactly its
+/// bytes (its whole-piece lookup), never inside a longer piece (by locality, see [`join`]).
+/// Streams that extend an encoding by merges check for them (ARCHITECTURE.md, "Tokens the
+/// merges cannot reach"). Sorted; none for a merges list without the whole-piece lookup, where
+/// such a token is never made.
+pub fn unreachable_tokens(vocab: &Vocab, merges: Option<&Merges>) -> Vec<Rank> {
     let mut out = Vec::new();
+    if merges.is_some_and(|m| !m.whole_first()) {
+        return out;
+    }
+    let help = Help { merges, ..Help::NONE };
     let mut parts: Vec<Rank> = Vec::new();
     for r in 0..vocab.rank_end() {
         let Some(token) = vocab.bytes_of(r).filter(|t| t.len() > 1) else { continue };
         parts.clear();
-        encode_merged(vocab, Help::NONE, token, 0, token.len(), &mut parts);
+        encode_merged(vocab, help, token, 0, token.len(), &mut parts);
         if parts[..] != [r] {
             out.push(r);
         }
@@ -199,13 +260,13 @@ mod tests {
     use super::long::{merge_long, merge_long_trying, FIRST_SPAN};
     use super::merge::{merge_small_body, pair_rank};
     use super::*;
-    use crate::vocab::Vocab;
+    use crate::vocab::{Filtered, Vocab};
 
     /// An index and a memo of `v`'s own, as an encoding gives them to the merges.
     fn with_help<T>(v: &Vocab, f: impl FnOnce(Help) -> T) -> T {
         let (starts, pairs) = (LazyStarts::default(), OnceLock::from(PairMemo::new(true)));
         let _ = starts.get(v);
-        f(Help { starts: Some(&starts), pairs: Some(&pairs) })
+        f(Help { starts: Some(&starts), pairs: Some(&pairs), merges: None })
     }
 
     /// A tiny vocabulary: all bytes, then merges in rank order.
@@ -261,7 +322,9 @@ mod tests {
         let mut starts: Vec<usize> = (0..=piece.len()).collect();
         loop {
             let best = (0..starts.len().saturating_sub(2))
-                .map(|i| (pair_rank(&mut &*v, Span { text: piece, base: 0 }, starts[i], starts[i + 2]), i))
+                .map(|i| {
+                    (pair_rank(&mut &*v, Span { text: piece, base: 0 }, starts[i], starts[i + 1], starts[i + 2]), i)
+                })
                 .min();
             match best {
                 Some((r, i)) if r != Rank::MAX => {
@@ -404,6 +467,101 @@ mod tests {
         }
     }
 
+    /// A made-up pair-priority BPE over `alphabet`, as a trainer makes one: each merge joins two
+    /// tokens into a new one, and now and then (`again` in 256) a merge joins two tokens into
+    /// one that exists already (a token with several merges, as files converted from tiktoken
+    /// ranks have). The vocabulary, and the merges as pairs of ids in priority order.
+    fn made_up_merges(
+        next: &mut impl FnMut() -> u64,
+        alphabet: &[u8],
+        n: usize,
+        again: u64,
+    ) -> (Vocab, Vec<(Rank, Rank)>) {
+        let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+        let mut merges: Vec<(Rank, Rank)> = Vec::new();
+        let mut ours: Vec<Rank> = alphabet.iter().map(|&b| Rank::from(b)).collect();
+        while merges.len() < n {
+            let a = ours[(next() % ours.len() as u64) as usize];
+            let b = ours[(next() % ours.len() as u64) as usize];
+            let joined = [&tokens[a as usize][..], &tokens[b as usize][..]].concat();
+            if joined.len() > 12 || merges.contains(&(a, b)) {
+                continue;
+            }
+            match tokens.iter().position(|t| *t == joined) {
+                Some(_) if next() % 256 >= again => continue,
+                Some(_) => {}
+                None => {
+                    ours.push(tokens.len() as Rank);
+                    tokens.push(joined);
+                }
+            }
+            merges.push((a, b));
+        }
+        let v = Vocab::from_pairs(tokens.into_iter().zip(0..).collect());
+        (v, merges)
+    }
+
+    /// Hugging Face's merges, transcribed plainly: again and again the adjacent pair of parts
+    /// that comes first in `merges` (leftmost on a tie) becomes the token of their bytes.
+    fn merge_by_list(v: &Vocab, merges: &[(Rank, Rank)], piece: &[u8]) -> Vec<Rank> {
+        let mut parts: Vec<Rank> = piece.iter().map(|&b| v.rank(&[b]).unwrap()).collect();
+        loop {
+            let best = (0..parts.len().saturating_sub(1))
+                .filter_map(|i| merges.iter().rposition(|&m| m == (parts[i], parts[i + 1])).map(|p| (p, i)))
+                .min();
+            let Some((_, i)) = best else { return parts };
+            let joined = [v.bytes_of(parts[i]).unwrap(), v.bytes_of(parts[i + 1]).unwrap()].concat();
+            parts[i] = v.rank(&joined).unwrap();
+            parts.remove(i + 1);
+        }
+    }
+
+    /// Every merge of a pair-priority BPE (rescanning, heap, the search over long pieces and its
+    /// windows, the pair checks) against the plain transcription, over made-up lists where a
+    /// token has several merges and ranks do not follow the list, with and without the
+    /// whole-piece lookup.
+    #[test]
+    fn merges_in_the_order_of_a_merges_list_follow_the_reference() {
+        let mut next = crate::xorshift(0x1f83_d9ab_fb41_bd6b);
+        let alphabet = b"abc d";
+        for round in 0..60 {
+            let n = 10 + (next() % 80) as usize;
+            let (v, list) = made_up_merges(&mut next, alphabet, n, 64);
+            let whole = round % 3 == 0;
+            let indexed: Vec<(Rank, Rank, Rank)> = (0..).zip(&list).map(|(i, &(a, b))| (i, a, b)).collect();
+            let merges = Merges::new(&v, &indexed, whole).unwrap();
+            let unreachable = unreachable_tokens(&v, Some(&merges));
+            with_help(&v, |help| {
+                let help = Help { merges: Some(&merges), ..help };
+                for len in [1, 2, 3, 5, 9, 20, 64, 65, 200, 257, 700, 1500] {
+                    let text: Vec<u8> = (0..len).map(|_| alphabet[(next() % 5) as usize]).collect();
+                    let mut expected = merge_by_list(&v, &list, &text);
+                    if whole {
+                        if let Some(r) = v.rank(&text) {
+                            expected = vec![r];
+                        }
+                    }
+                    let mut got = Vec::new();
+                    encode(&v, help, &text, 0, len, &mut got);
+                    assert_eq!(got, expected, "round {round}: {:?}", String::from_utf8_lossy(&text));
+                    assert_eq!(count(Filtered(&v), help, &text, 0, len), got.len());
+                    // Tokens no merge makes are made only of a piece that is their bytes.
+                    assert!(got.len() == 1 || got.iter().all(|t| unreachable.binary_search(t).is_err()));
+                    // Every adjacent pair of the result stays apart, under the list's rule.
+                    let mut at = 0;
+                    for w in got.windows(2) {
+                        let (a, b) = (v.bytes_of(w[0]).unwrap().len(), v.bytes_of(w[1]).unwrap().len());
+                        assert_eq!(join::join_at(&v, help, &text, at, at + a, at + a + b), Join::Apart);
+                        at += a;
+                    }
+                }
+            });
+            if !whole {
+                assert!(unreachable.is_empty());
+            }
+        }
+    }
+
     #[test]
     fn count_agrees_with_encode() {
         let v = vocab(&["ab", "abc", "cd"]);
@@ -419,11 +577,11 @@ mod tests {
     #[test]
     fn unreachable_tokens_are_found_and_the_built_in_vocabularies_have_none() {
         for file in ["r50k_base", "p50k_base", "cl100k_base", "o200k_base"] {
-            assert_eq!(unreachable_tokens(&crate::vocab::builtin(file).unwrap()), [], "{file}");
+            assert!(unreachable_tokens(&crate::vocab::builtin(file).unwrap(), None).is_empty(), "{file}");
         }
         // "hello" with no merge to build it; "ab" from "a", "b"; "abc" from "ab", "c" even
         // ranked below "ab"; "xyz" with neither "xy" nor "yz".
         let v = vocab(&["hello", "abc", "ab", "xyz"]);
-        assert_eq!(unreachable_tokens(&v), [256, 259]);
+        assert_eq!(unreachable_tokens(&v, None), [256, 259]);
     }
 }

@@ -1,6 +1,7 @@
 //! One-shot encode, count and decode, built on the same scanners as the streams.
 
 mod caches;
+mod tokenizer_json;
 // The batches on threads serve the Python bindings.
 #[cfg_attr(not(feature = "python"), allow(dead_code))]
 pub(crate) mod parallel;
@@ -9,6 +10,7 @@ pub mod split;
 
 pub use caches::EncodingCaches;
 pub use spec::{Spec, BUILTIN_NAMES};
+use tokenizer_json::{Part, Pipeline};
 
 use crate::bpe::{self, Help, LazyStarts, PairMemo};
 use crate::cache::pieces::{Key, PieceCaches};
@@ -16,7 +18,7 @@ use crate::cache::scratch::Scratch;
 use crate::error::{Error, Result};
 use crate::pretok::special::SpecialMatcher;
 use crate::pretok::{Family, Kind, Pretok};
-use crate::vocab::{Filtered, Rank, Vocab};
+use crate::vocab::{ByPairs, Filtered, Merges, Rank, Ranks, Vocab};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -37,6 +39,13 @@ pub struct Encoding {
     caches: EncodingCaches,
     /// The tokens the merges cannot reach, sorted (see [`bpe::unreachable_tokens`]).
     unreachable: Box<[Rank]>,
+    /// The merges list of a pair-priority BPE (Hugging Face's); none: tiktoken's rule.
+    merges: Option<Arc<Merges>>,
+    /// What a tokenizer.json puts around the pre-tokenizer, when it puts anything.
+    pipeline: Option<Arc<Pipeline>>,
+    /// Bytes of the ids that are neither mergeable nor special (a tokenizer.json's added tokens
+    /// that are no special token, and its tokens that stand for no bytes).
+    other_bytes: HashMap<Rank, Box<[u8]>>,
 }
 
 /// Where `piece`, a slice of `bytes`, starts in it.
@@ -81,8 +90,8 @@ fn each_piece<'t>(
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn count_missed(
-    ranks: &mut Filtered,
-    help: Help,
+    enc: &Encoding,
+    ranks: &mut impl Ranks,
     pieces: &mut PieceCaches,
     ids: &mut Vec<Rank>,
     bytes: &[u8],
@@ -90,20 +99,21 @@ fn count_missed(
     len: usize,
     key: Key,
 ) -> usize {
+    let help = enc.help();
     match key {
         // The tiers keep ids, which the next encode of the piece finds too.
         Key::Short(..) | Key::Longer(..) | Key::Long(..) => {
             ids.clear();
-            bpe::encode(&mut *ranks, help, bytes, start, start + len, ids);
+            bpe::encode_by(&mut *ranks, help, bytes, start, start + len, ids);
             pieces.insert(bytes, key, start, len, ids);
             ids.len()
         }
         Key::Huge(..) => {
-            let n = bpe::count(&mut *ranks, help, bytes, start, start + len);
+            let n = bpe::count_by(&mut *ranks, help, bytes, start, start + len);
             pieces.insert_count(bytes, key, start, len, n);
             n
         }
-        Key::None => bpe::count(&mut *ranks, help, bytes, start, start + len),
+        Key::None => bpe::count_by(&mut *ranks, help, bytes, start, start + len),
     }
 }
 
@@ -115,8 +125,17 @@ const KEPT_SPAN: usize = 64;
 impl Encoding {
     /// Makes an encoding from its parts; every single byte must be a token.
     pub fn new(spec: Spec) -> Result<Encoding> {
-        let unreachable = bpe::unreachable_tokens(&spec.vocab);
+        let unreachable = bpe::unreachable_tokens(&spec.vocab, None);
         Self::build(spec, unreachable)
+    }
+
+    /// An encoding whose merges go in the order of `merges` (Hugging Face's BPE), not by the
+    /// rank of the token a pair makes; every single byte must be a token.
+    pub fn with_merges(spec: Spec, merges: Merges) -> Result<Encoding> {
+        let unreachable = bpe::unreachable_tokens(&spec.vocab, Some(&merges));
+        let mut encoding = Self::build(spec, unreachable)?;
+        encoding.merges = Some(Arc::new(merges));
+        Ok(encoding)
     }
 
     /// [`Encoding::new`] with the unreachable tokens known.
@@ -146,6 +165,9 @@ impl Encoding {
             starts: LazyStarts::default(),
             caches: EncodingCaches::default(),
             unreachable: unreachable.into(),
+            merges: None,
+            pipeline: None,
+            other_bytes: HashMap::new(),
         })
     }
 
@@ -177,6 +199,7 @@ impl Encoding {
             Pretok::Compiled(c) => {
                 each_piece(c.pieces(text).filter_map(|(p, kind)| (kind == Kind::Match).then_some(p)), text, caches, f)
             }
+            Pretok::Sequence(_) => each_piece(self.pretok.pieces(text).map(|(p, _)| p), text, caches, f),
         }
     }
 
@@ -223,30 +246,66 @@ impl Encoding {
     /// Highest token id, special tokens included.
     pub fn max_token_value(&self) -> Rank {
         let specials = self.specials.iter().map(|s| s.1).max().unwrap_or(0);
-        specials.max(self.vocab.rank_end().saturating_sub(1))
+        let others = self.other_bytes.keys().copied().max().unwrap_or(0);
+        specials.max(others).max(self.vocab.rank_end().saturating_sub(1))
     }
 
-    /// Tokens of `text`, all of it ordinary text.
+    /// Tokens of `text`, all of it ordinary text (a tokenizer.json's added tokens that are no
+    /// special token are split out of it all the same).
     pub fn encode_ordinary(&self, text: &str) -> Vec<Rank> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
-        self.encode_ordinary_into(text, &mut out);
+        match &self.pipeline {
+            None => self.encode_ordinary_into(text, &mut out),
+            Some(p) => self.encode_through(p, None, text, &mut out),
+        }
         out
     }
 
-    /// Appends the tokens of `text`, all of it ordinary text, to `out`.
+    /// Appends the tokens of `text` split by `pipeline`, the special tokens `allowed` allows
+    /// (none when `None`) encoded as themselves, to `out` (out of line: the built-in encodings
+    /// never come here).
+    #[inline(never)]
+    fn encode_through(&self, pipeline: &Pipeline, allowed: Option<&SpecialMatcher>, text: &str, out: &mut Vec<Rank>) {
+        pipeline.split(self, allowed, text, &mut |part| match part {
+            Part::Token(id) => out.push(id),
+            Part::Text(t) => self.encode_ordinary_into(t, out),
+        });
+    }
+
+    /// [`Encoding::encode_through`], counted.
+    #[inline(never)]
+    fn count_through(&self, pipeline: &Pipeline, allowed: Option<&SpecialMatcher>, text: &str) -> usize {
+        let mut n = 0;
+        pipeline.split(self, allowed, text, &mut |part| match part {
+            Part::Token(_) => n += 1,
+            Part::Text(t) => n += self.count_text(t),
+        });
+        n
+    }
+
+    /// Appends the tokens of `text`, all of it ordinary text, to `out`, without what an
+    /// encoding's tokenizer.json pipeline puts before its pre-tokenizer.
     pub fn encode_ordinary_into(&self, text: &str, out: &mut Vec<Rank>) {
+        // The rule is chosen once a call, not once a piece.
+        match self.merges.as_deref() {
+            None => self.encode_ordinary_by(Filtered(&self.vocab), text, out),
+            Some(merges) => self.encode_ordinary_by(ByPairs { ranks: Filtered(&self.vocab), merges }, text, out),
+        }
+    }
+
+    /// [`Encoding::encode_ordinary_into`] under the rule of `ranks`.
+    #[inline(always)]
+    fn encode_ordinary_by(&self, mut ranks: impl Ranks, text: &str, out: &mut Vec<Rank>) {
         self.caches.scratch.with(|scratch| {
             let bytes = text.as_bytes();
             let Scratch { pieces, .. } = scratch;
-            let mut ranks = Filtered(&self.vocab);
-            let help = self.help();
             self.each_piece(text, pieces, |pieces, start, len, key| {
                 let cached = pieces.get(bytes, key);
                 if cached.is_some_and(|c| c.extend(out) || pieces.extend_spilled(bytes, key, start, len, out)) {
                     return;
                 }
                 let at = out.len();
-                bpe::encode(&mut ranks, help, bytes, start, start + len, out);
+                bpe::encode_by(&mut ranks, self.help(), bytes, start, start + len, out);
                 match cached {
                     None => pieces.insert(bytes, key, start, len, &out[at..]),
                     // The count is kept, the ids did not fit: they go a tier up.
@@ -292,7 +351,7 @@ impl Encoding {
     /// What the merge of very long pieces uses beyond ranks (see [`Help`]).
     #[inline]
     pub fn help(&self) -> Help<'_> {
-        Help { starts: Some(&self.starts), pairs: Some(self.caches.pairs_cell()) }
+        Help { starts: Some(&self.starts), pairs: Some(self.caches.pairs_cell()), merges: self.merges.as_deref() }
     }
 
     /// Appends `(end, rank)` of each token of the piece `piece[from..to]` to `out`, as
@@ -316,19 +375,36 @@ impl Encoding {
         })
     }
 
-    /// Number of tokens of `text`, all of it ordinary text.
+    /// Number of tokens of `text`, all of it ordinary text (see [`Encoding::encode_ordinary`]).
     pub fn count(&self, text: &str) -> usize {
+        match &self.pipeline {
+            None => self.count_text(text),
+            Some(p) => self.count_through(p, None, text),
+        }
+    }
+
+    /// [`Encoding::count`] without what an encoding's tokenizer.json pipeline puts before its
+    /// pre-tokenizer.
+    #[inline]
+    pub fn count_text(&self, text: &str) -> usize {
+        match self.merges.as_deref() {
+            None => self.count_by(Filtered(&self.vocab), text),
+            Some(merges) => self.count_by(ByPairs { ranks: Filtered(&self.vocab), merges }, text),
+        }
+    }
+
+    /// [`Encoding::count`] under the rule of `ranks`.
+    #[inline(always)]
+    fn count_by(&self, mut ranks: impl Ranks, text: &str) -> usize {
         self.caches.scratch.with(|scratch| {
             let bytes = text.as_bytes();
             let Scratch { pieces, ids } = scratch;
-            let mut ranks = Filtered(&self.vocab);
-            let help = self.help();
             let mut total = 0;
             // The hit stays small enough to inline into the scanner's loop; the rest is a call.
             self.each_piece(text, pieces, |pieces, start, len, key| {
                 total += match pieces.get(bytes, key) {
                     Some(c) => c.count(),
-                    None => count_missed(&mut ranks, help, pieces, ids, bytes, start, len, key),
+                    None => count_missed(self, &mut ranks, pieces, ids, bytes, start, len, key),
                 };
             });
             total
@@ -338,6 +414,10 @@ impl Encoding {
     /// Tokens of `text`, the special tokens that `allowed` recognises encoded as themselves.
     pub fn encode(&self, text: &str, allowed: &SpecialMatcher) -> Vec<Rank> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        if let Some(p) = &self.pipeline {
+            self.encode_through(p, Some(allowed), text, &mut out);
+            return out;
+        }
         let mut start = 0;
         while let Some((s, e, rank)) = allowed.find(text.as_bytes(), start) {
             // Special tokens are ASCII-delimited in every built-in encoding; a custom one that is
@@ -351,8 +431,9 @@ impl Encoding {
     }
 
     /// `f` over the parts that [`split::parts`] cuts `text` into, on up to `threads` threads;
-    /// `None` when the text stays whole: it is short, its pattern is compiled, a special token
-    /// `allowed` recognises could hold a cut, it has no place to cut, or the OS starts no thread.
+    /// `None` when the text stays whole: it is short, its pattern is compiled (a tokenizer.json's
+    /// splits and added tokens too), a special token `allowed` recognises could hold a cut, it
+    /// has no place to cut, or the OS starts no thread.
     fn on_parts<T: Send>(
         &self,
         text: &str,
@@ -360,7 +441,8 @@ impl Encoding {
         threads: usize,
         f: impl Fn(&str) -> T + Sync,
     ) -> Option<Vec<T>> {
-        if threads < 2 || text.len() < split::SPLIT_BYTES || self.family().is_none() || allowed.holds_whitespace() {
+        let cuts_hold = self.family().is_some() && self.pipeline.is_none();
+        if threads < 2 || text.len() < split::SPLIT_BYTES || !cuts_hold || allowed.holds_whitespace() {
             return None;
         }
         let parts = split::parts(text, split::PART_BYTES);
@@ -387,6 +469,9 @@ impl Encoding {
 
     /// Number of tokens of `text`, the special tokens that `allowed` recognises counted as one.
     pub fn count_with(&self, text: &str, allowed: &SpecialMatcher) -> usize {
+        if let Some(p) = &self.pipeline {
+            return self.count_through(p, Some(allowed), text);
+        }
         let mut n = 0;
         let mut start = 0;
         while let Some((s, e, _)) = allowed.find(text.as_bytes(), start) {
@@ -402,6 +487,7 @@ impl Encoding {
         self.vocab
             .bytes_of(rank)
             .or_else(|| self.special_bytes.get(&rank).map(|b| &b[..]))
+            .or_else(|| self.other_bytes.get(&rank).map(|b| &b[..]))
             .ok_or(Error::UnknownToken(token))
     }
 
@@ -423,6 +509,7 @@ impl Encoding {
             .iter()
             .find(|(t, _)| t.as_bytes() == bytes)
             .map(|s| s.1)
+            .or_else(|| self.other_bytes.iter().find(|(_, b)| &b[..] == bytes).map(|(r, _)| *r))
             .ok_or_else(|| Error::NotAToken(String::from_utf8_lossy(bytes).into_owned()))
     }
 

@@ -15,6 +15,10 @@ pub enum Pretok {
     Family(Family),
     /// A scanner compiled from the pattern.
     Compiled(Arc<Compiled>),
+    /// Hugging Face's `Split` pre-tokenizers (`Isolated`), one or a `Sequence`: each splits the
+    /// pieces of the one before, and text that no match covers is a piece too (tiktoken drops
+    /// it). A piece of the last level is a piece of the encoding.
+    Sequence(Arc<[Compiled]>),
 }
 
 /// Where the scan of a growing piece stopped, for whichever kind of pre-tokenizer made it.
@@ -87,11 +91,12 @@ impl Pretok {
         Ok(Pretok::Compiled(Arc::new(Compiled::new(pattern)?)))
     }
 
-    /// The pattern, as tiktoken's `pat_str`.
+    /// The pattern, as tiktoken's `pat_str` (a sequence's last).
     pub fn pattern(&self) -> &str {
         match self {
             Pretok::Family(f) => f.pattern(),
             Pretok::Compiled(c) => c.pattern(),
+            Pretok::Sequence(levels) => levels.last().map_or("", |c| c.pattern()),
         }
     }
 
@@ -100,8 +105,14 @@ impl Pretok {
     pub fn family(&self) -> Option<Family> {
         match self {
             Pretok::Family(f) => Some(*f),
-            Pretok::Compiled(_) => None,
+            Pretok::Compiled(_) | Pretok::Sequence(_) => None,
         }
+    }
+
+    /// Whether a stream can scan it: a sequence of more than one split cannot yet (each level
+    /// would need a state of its own).
+    pub fn streams(&self) -> bool {
+        !matches!(self, Pretok::Sequence(levels) if levels.len() > 1)
     }
 
     /// The piece that starts at `bytes[0]`, or `None` when more input could change it (see
@@ -113,6 +124,12 @@ impl Pretok {
                 f.next_piece_resuming(bytes, eof, scan.family()).map(|len| Piece { len, kind: Kind::Match })
             }
             Pretok::Compiled(c) => c.next_piece_resuming(bytes, eof, scan.compiled()),
+            Pretok::Sequence(levels) => match &levels[..] {
+                [one] => one.next_piece_resuming(bytes, eof, scan.compiled()).map(kept),
+                _ if eof => Some(self.first_piece(bytes)),
+                // Streams refuse these (see `streams`): no answer is safe.
+                _ => None,
+            },
         }
     }
 
@@ -121,7 +138,15 @@ impl Pretok {
         match self {
             Pretok::Family(f) => Pieces::Family(f.pieces(text)),
             Pretok::Compiled(c) => Pieces::Compiled(c.pieces(text)),
+            Pretok::Sequence(levels) => Pieces::Sequence(Levels::new(levels, text.as_bytes())),
         }
+    }
+
+    /// The first piece of a complete non-empty text split by a sequence.
+    fn first_piece(&self, bytes: &[u8]) -> Piece {
+        let Pretok::Sequence(levels) = self else { return self.next_piece(bytes) };
+        let len = Levels::new(levels, bytes).next().map_or(bytes.len(), |(p, _)| p.len());
+        Piece { len, kind: Kind::Match }
     }
 
     /// The piece at the start of a complete text.
@@ -141,8 +166,22 @@ impl Pretok {
                 (Piece { len, kind: Kind::Match }, is_final)
             }
             Pretok::Compiled(c) => c.scan_open(bytes, scan.compiled()),
+            Pretok::Sequence(levels) => match &levels[..] {
+                [one] => {
+                    let (piece, is_final) = one.scan_open(bytes, scan.compiled());
+                    (kept(piece), is_final)
+                }
+                // Streams refuse these (see `streams`): the whole text, never final.
+                _ => (Piece { len: bytes.len(), kind: Kind::Match }, false),
+            },
         }
     }
+}
+
+/// A piece of a `Split`: gaps are pieces too.
+#[inline]
+fn kept(piece: Piece) -> Piece {
+    Piece { kind: Kind::Match, ..piece }
 }
 
 /// Iterator over the pieces of a complete text (see [`Pretok::pieces`]).
@@ -151,6 +190,8 @@ pub enum Pieces<'p, 't> {
     Family(super::Pieces<'t>),
     /// A compiled scanner's.
     Compiled(compiled::Pieces<'p, 't>),
+    /// A sequence of splits'.
+    Sequence(Levels<'p, 't>),
 }
 
 impl<'t> Iterator for Pieces<'_, 't> {
@@ -161,6 +202,45 @@ impl<'t> Iterator for Pieces<'_, 't> {
         match self {
             Pieces::Family(p) => p.next().map(|piece| (piece, Kind::Match)),
             Pieces::Compiled(p) => p.next(),
+            Pieces::Sequence(p) => p.next(),
+        }
+    }
+}
+
+/// The pieces of a sequence of splits: a stack of one iterator a level, each over a piece of
+/// the level above.
+pub struct Levels<'p, 't> {
+    levels: &'p [Compiled],
+    stack: Vec<compiled::Pieces<'p, 't>>,
+}
+
+impl<'p, 't> Levels<'p, 't> {
+    fn new(levels: &'p [Compiled], text: &'t [u8]) -> Self {
+        let mut stack = Vec::with_capacity(levels.len());
+        if let Some(first) = levels.first() {
+            stack.push(first.pieces_of(text));
+        }
+        Levels { levels, stack }
+    }
+}
+
+impl<'t> Iterator for Levels<'_, 't> {
+    type Item = (&'t [u8], Kind);
+
+    fn next(&mut self) -> Option<(&'t [u8], Kind)> {
+        loop {
+            let depth = self.stack.len();
+            let (piece, _) = match self.stack.last_mut()?.next() {
+                Some(found) => found,
+                None => {
+                    self.stack.pop();
+                    continue;
+                }
+            };
+            if depth == self.levels.len() {
+                return Some((piece, Kind::Match));
+            }
+            self.stack.push(self.levels[depth].pieces_of(piece));
         }
     }
 }

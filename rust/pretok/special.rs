@@ -92,6 +92,11 @@ impl SpecialMatcher {
         self.allowed == 0
     }
 
+    /// The texts of the tokens it recognises (the allowed ones), in no order.
+    pub fn allowed_texts(&self) -> impl Iterator<Item = &[u8]> {
+        self.by_text.iter().filter(|(_, e)| e.allowed).map(|(text, _)| &text[..])
+    }
+
     /// Whether a token holds ASCII whitespace.
     pub fn holds_whitespace(&self) -> bool {
         self.by_text.keys().any(|t| t.iter().any(u8::is_ascii_whitespace))

@@ -114,7 +114,7 @@ impl PyEncoding {
 #[pymethods]
 impl PyEncoding {
     #[new]
-    #[pyo3(signature = (name, *, data=None, family=None, special_tokens=None, pattern=None))]
+    #[pyo3(signature = (name, *, data=None, family=None, special_tokens=None, pattern=None, tokenizer_json=None))]
     fn new(
         py: Python<'_>,
         name: &str,
@@ -122,7 +122,15 @@ impl PyEncoding {
         family: Option<&str>,
         special_tokens: Option<&Bound<'_, PyDict>>,
         pattern: Option<&str>,
+        tokenizer_json: Option<&[u8]>,
     ) -> PyResult<Self> {
+        if let Some(json) = tokenizer_json {
+            if data.is_some() || family.is_some() || special_tokens.is_some() || pattern.is_some() {
+                return Err(PyValueError::new_err("tokenizer_json takes no data, family, special_tokens or pattern"));
+            }
+            let inner = py.detach(|| Encoding::from_tokenizer_json(name, json))?;
+            return Ok(PyEncoding { inner: Arc::new(inner) });
+        }
         let Some(data) = data else {
             return Ok(PyEncoding { inner: Encoding::builtin(name)? });
         };
@@ -298,7 +306,7 @@ impl PyEncoding {
             start = end;
         }
         let last = self.inner.pretok().pieces(&text[start..]).filter(|(_, kind)| *kind == Kind::Match).last();
-        Ok(last.map_or(0, |(piece, _)| crate::bpe::count_piece(self.inner.vocab(), piece)))
+        Ok(last.map_or(0, |(piece, _)| crate::bpe::count(self.inner.vocab(), self.inner.help(), piece, 0, piece.len())))
     }
 
     /// Tokens of `piece` merged as one piece, with no pre-tokenizer split (tiktoken's
@@ -306,7 +314,7 @@ impl PyEncoding {
     fn _encode_single_piece<'py>(&self, py: Python<'py>, piece: &[u8]) -> PyResult<Bound<'py, PyList>> {
         let mut out = Vec::new();
         if !piece.is_empty() {
-            crate::bpe::encode_piece(self.inner.vocab(), piece, &mut out);
+            crate::bpe::encode(self.inner.vocab(), self.inner.help(), piece, 0, piece.len(), &mut out);
         }
         list_of(py, &out)
     }
@@ -359,6 +367,12 @@ impl PyEncoding {
     fn is_special_token(&self, token: &Bound<'_, PyAny>) -> PyResult<bool> {
         let token: i128 = token.extract()?;
         Ok(u64::try_from(token).is_ok_and(|t| self.inner.is_special_token(t)))
+    }
+
+    /// Every mergeable token's bytes and id, in id order.
+    fn _mergeable_items<'py>(&self, py: Python<'py>) -> Vec<(Bound<'py, PyBytes>, Rank)> {
+        let v = self.inner.vocab();
+        (0..v.rank_end()).filter_map(|r| Some((PyBytes::new(py, v.bytes_of(r)?), r))).collect()
     }
 
     /// The bytes of every mergeable token, in rank order.

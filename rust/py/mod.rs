@@ -23,7 +23,10 @@ impl From<Error> for PyErr {
             | Error::OpenTooLong(_)
             | Error::InvalidUtf8 { .. }
             | Error::InvalidPattern(_)
-            | Error::UnsupportedPattern(_) => PyValueError::new_err(message),
+            | Error::UnsupportedPattern(_)
+            | Error::MalformedTokenizer(_)
+            | Error::UnsupportedTokenizer(_)
+            | Error::NoStreams(..) => PyValueError::new_err(message),
         }
     }
 }

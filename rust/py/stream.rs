@@ -29,6 +29,7 @@ fn open_stream(
         Some(a) if a.len().map_or(true, |n| n > 0) => Some(py_enc.matcher(Some(a))?),
         _ => None,
     };
+    let specials = py_enc.inner.stream_specials(specials)?;
     let mut stream = Stream::new(py_enc.inner.clone(), specials);
     if let Some(max) = max_open_bytes {
         if max == 0 {

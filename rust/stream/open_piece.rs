@@ -332,7 +332,7 @@ impl OpenPiece {
             let before = if last >= 2 { self.tokens[last - 2].0 } else { self.old_len() } as usize;
             let (mid, end_of) = (self.tokens[last - 1].0 as usize, self.tokens[last].0 as usize);
             let join = pairs.join(self.tokens[last - 1].1, self.tokens[last].1, || {
-                bpe::join::join_at(vocab, tail, start + before, start + mid, start + end_of)
+                bpe::join::join_at(vocab, enc.help(), tail, start + before, start + mid, start + end_of)
             });
             match join {
                 Join::Apart => {
@@ -377,7 +377,7 @@ impl OpenPiece {
             if keep == 0
                 || self.tokens[keep] == self.scratch[0]
                 || pairs.apart(self.tokens[keep - 1].1, self.scratch[0].1, || {
-                    bpe::join::join_at(vocab, tail, start + before, start + from, start + first_end)
+                    bpe::join::join_at(vocab, enc.help(), tail, start + before, start + from, start + first_end)
                 })
             {
                 self.tokens.truncate(keep);

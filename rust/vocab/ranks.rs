@@ -1,4 +1,5 @@
-//! Where the merges look ranks up: the vocabulary, straight or through its filter of short keys.
+//! Where the merges look ranks up: the vocabulary, straight or through its filter of short keys,
+//! and which pair they merge next (tiktoken's rule here, Hugging Face's in [`super::merges`]).
 
 use super::keys::{hash_packed, may_hold, pack_at, SHORT};
 use super::{Rank, Vocab};
@@ -13,6 +14,28 @@ pub trait Ranks {
     #[inline(always)]
     fn rank_at(&mut self, bytes: &[u8], start: usize, end: usize) -> Option<Rank> {
         self.rank(&bytes[start..end])
+    }
+
+    /// Priority of merging the adjacent parts `bytes[start..mid]` and `bytes[mid..end]` (lower
+    /// merges first), `None` when they do not merge. tiktoken's rule, the default: the rank of
+    /// the token they make, whatever the split.
+    #[inline(always)]
+    fn pair_rank(&mut self, bytes: &[u8], start: usize, mid: usize, end: usize) -> Option<Rank> {
+        let _ = mid;
+        self.rank_at(bytes, start, end)
+    }
+
+    /// [`Ranks::pair_rank`] of the single bytes `a` then `b`.
+    #[inline(always)]
+    fn byte_pair_rank(&mut self, a: u8, b: u8) -> Option<Rank> {
+        self.vocab().rank_pair(a, b)
+    }
+
+    /// Whether a piece that is one token whole is that token before any merge (tiktoken's
+    /// whole-piece lookup); otherwise every piece is merged.
+    #[inline(always)]
+    fn whole_first(&self) -> bool {
+        true
     }
 
     /// The vocabulary behind the lookups.
@@ -78,6 +101,21 @@ impl<R: Ranks> Ranks for &mut R {
     #[inline(always)]
     fn rank_at(&mut self, bytes: &[u8], start: usize, end: usize) -> Option<Rank> {
         (**self).rank_at(bytes, start, end)
+    }
+
+    #[inline(always)]
+    fn pair_rank(&mut self, bytes: &[u8], start: usize, mid: usize, end: usize) -> Option<Rank> {
+        (**self).pair_rank(bytes, start, mid, end)
+    }
+
+    #[inline(always)]
+    fn byte_pair_rank(&mut self, a: u8, b: u8) -> Option<Rank> {
+        (**self).byte_pair_rank(a, b)
+    }
+
+    #[inline(always)]
+    fn whole_first(&self) -> bool {
+        (**self).whole_first()
     }
 
     #[inline]

@@ -212,6 +212,12 @@ impl Compiled {
         Pieces { compiled: self, rest: text.as_bytes() }
     }
 
+    /// [`Compiled::pieces`] of the UTF-8 text `bytes` (a piece of a text, cut where a piece of
+    /// another pre-tokenizer ends: on a character boundary).
+    pub(crate) fn pieces_of<'t>(&self, bytes: &'t [u8]) -> Pieces<'_, 't> {
+        Pieces { compiled: self, rest: bytes }
+    }
+
     /// The piece at the start of a complete non-empty text: [`Compiled::scan`] with nothing to
     /// resume or save.
     #[inline]

@@ -47,3 +47,10 @@ pub const TEKKEN: &str = concat!(
     r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*",
     r"|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"
 );
+
+/// GPT-2's pattern as the `ByteLevel` pre-tokenizer of Hugging Face's `tokenizers` has it
+/// (`use_regex`): no possessive quantifiers, no `\s++$`, and `\s+` last.
+pub const BYTE_LEVEL: &str = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
+
+/// One piece of the whole text: the split of a `ByteLevel` pre-tokenizer without its regex.
+pub const WHOLE: &str = r"(?s:.)+";
