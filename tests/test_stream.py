@@ -822,3 +822,23 @@ def test_copy_module_copies_a_stream(name: str) -> None:
     assert twin.push("world") == len(ref.encode_ordinary("hello  world"))
     assert counter.count == len(ref.encode_ordinary("hello  "))
     assert counter.push("there") == len(ref.encode_ordinary("hello  there"))
+
+
+# A short non-ASCII `str` is read out of CPython's own storage (one, two or four bytes a
+# character) up to 64 characters; longer ones take CPython's UTF-8. Deltas of every storage
+# kind around that length, mixed with ASCII and with each other.
+@pytest.mark.parametrize("name", FAMILY_ENCODINGS)
+@given(
+    deltas=hs.lists(
+        hs.tuples(hs.sampled_from(["é", "ÿ", "Ж", "中", "😀", "a", " ", "\u0301"]), hs.integers(1, 70)).map(
+            lambda t: t[0] * t[1]
+        )
+        | hs.lists(hs.sampled_from(["é", "ÿ", "Ж", "中", "😀", "a", " ", "\u0301", "x"]), min_size=60, max_size=68).map(
+            "".join
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_deltas_of_every_storage_kind_near_the_short_limit(name: str, deltas: list[str]) -> None:
+    check_stream(name, deltas)

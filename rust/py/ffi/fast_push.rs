@@ -49,7 +49,7 @@ unsafe fn push(
     if let Ok(string) = delta.cast::<PyString>() {
         #[cfg(not(feature = "abi3"))]
         {
-            let mut buf = [0u8; SHORT_UTF8];
+            let mut buf = std::mem::MaybeUninit::<[u8; SHORT_UTF8]>::uninit();
             if let Some(text) = short_utf8(&string, &mut buf) {
                 return Ok(counter.push_str(text)?);
             }
