@@ -842,3 +842,13 @@ def test_copy_module_copies_a_stream(name: str) -> None:
 )
 def test_deltas_of_every_storage_kind_near_the_short_limit(name: str, deltas: list[str]) -> None:
     check_stream(name, deltas)
+
+
+class _Str(str):
+    """A str subclass: CPython keeps its characters apart from the object."""
+
+
+@pytest.mark.parametrize("name", FAMILY_ENCODINGS)
+def test_str_subclasses_and_long_ascii_deltas_count_as_their_text(name: str) -> None:
+    deltas = [_Str("Hello, "), _Str("wörld"), "x" * 20_000, _Str(" and " * 3_000), _Str("中文"), " end"]
+    check_stream(name, deltas)

@@ -50,8 +50,11 @@ unsafe fn push(
         #[cfg(not(feature = "abi3"))]
         {
             let mut buf = std::mem::MaybeUninit::<[u8; SHORT_UTF8]>::uninit();
-            if let Some(text) = short_utf8(&string, &mut buf) {
-                return Ok(counter.push_str(text)?);
+            match short_utf8(&string, &mut buf) {
+                Some(text) if text.len() < DETACH_BYTES => return Ok(counter.push_str(text)?),
+                // A long ASCII text: pushed without the GIL below.
+                Some(_) => return counter.push_delta(py, Some(&delta)),
+                None => {}
             }
         }
         match string.to_str() {

@@ -5,8 +5,8 @@
 //! - [`ints`]: ints made once per value and kept for the life of the process (counts and ids),
 //!   so that a push or a list does not allocate an int per value.
 //! - [`lists`]: lists of ids filled in place from the kept ints.
-//! - [`str_storage`]: a short non-ASCII `str` read from CPython's own storage, without the UTF-8
-//!   copy CPython would allocate and keep with it.
+//! - [`str_storage`]: a `str` read from CPython's own storage: ASCII as it lies, a short other
+//!   one without the UTF-8 copy CPython would allocate and keep with it.
 //! - [`fast_push`]: `StreamCounter.push` as a plain `METH_FASTCALL` method, without pyo3's general
 //!   argument parser.
 //!

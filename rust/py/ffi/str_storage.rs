@@ -1,4 +1,5 @@
-//! Reading a short `str` out of CPython's own storage, without the UTF-8 copy CPython would make.
+//! Reading a `str` out of CPython's own storage, without CPython's UTF-8 API: an ASCII `str` is
+//! its own UTF-8, and a short other one is decoded without the copy CPython would make.
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -6,16 +7,17 @@ use pyo3::types::PyString;
 /// Most UTF-8 bytes that [`short_utf8`] writes.
 pub(super) const SHORT_UTF8: usize = 256;
 
-/// The UTF-8 text of `s`, written into `buf` (left uninitialised by the caller: zeroing it
-/// cost a tenth of a short push), when `s` is short, not ASCII and free of
-/// surrogates; otherwise None, and [`PyString::to_str`] gives it (or fails on surrogates).
+/// The UTF-8 text of `s`: its own storage when it is ASCII (any length; the call into CPython
+/// that `to_str` makes for it was a tenth of a push); written into `buf` (left uninitialised by
+/// the caller) when it is short and free of surrogates; otherwise None, and
+/// [`PyString::to_str`] gives it (or fails on surrogates).
 ///
 /// CPython answers `to_str` of a non-ASCII `str` with a UTF-8 copy that it allocates and keeps
 /// with the object; a streamed delta is a fresh `str` every time, so each push of one paid for
 /// that allocation, and for its release when the delta went away (about 30 ns). Here the
 /// characters are read from the `str`'s own storage (one, two or four bytes each).
 pub(super) fn short_utf8<'b>(
-    s: &Bound<'_, PyString>,
+    s: &'b Bound<'_, PyString>,
     buf: &'b mut std::mem::MaybeUninit<[u8; SHORT_UTF8]>,
 ) -> Option<&'b str> {
     use pyo3::ffi;
@@ -29,11 +31,13 @@ pub(super) fn short_utf8<'b>(
             ffi::PyErr_Clear();
             return None;
         }
+        let (data, len) = (ffi::PyUnicode_DATA(ptr), usize::try_from(ffi::PyUnicode_GET_LENGTH(ptr)).ok()?);
         if ffi::PyUnicode_IS_ASCII(ptr) != 0 {
-            return None;
+            // SAFETY: an ASCII `str` keeps its `len` characters as `len` bytes below 0x80 (UTF-8)
+            // at `data`, unchanged while it lives, and `s` keeps it alive for `'b`.
+            return Some(std::str::from_utf8_unchecked(std::slice::from_raw_parts(data.cast::<u8>(), len)));
         }
-        let (kind, data, len) = (ffi::PyUnicode_KIND(ptr), ffi::PyUnicode_DATA(ptr), ffi::PyUnicode_GET_LENGTH(ptr));
-        let len = usize::try_from(len).ok()?;
+        let kind = ffi::PyUnicode_KIND(ptr);
         // Four bytes a character at most: anything longer takes CPython's way.
         if len > SHORT_UTF8 / 4 {
             return None;
