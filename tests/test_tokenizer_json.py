@@ -166,6 +166,16 @@ DEEPSEEK_SPLITS = [
 ]
 
 
+#: Three Splits where a piece inside an outer one starts at no boundary of the outer level: digits
+#: by three, then by two; CJK runs by three, then by two (a stream that split `1234` from `3`
+#: anew, or `中文字符` from `字`, would be wrong).
+NESTED_SPLITS = [
+    r"\p{N}{1,3}",
+    "[\u4e00-\u9fa5]{1,3}",
+    r"\p{N}{1,2}|[\u4e00-\u9fa5]{1,2}|" + DEEPSEEK_SPLITS[2],
+]
+
+
 def _split(pattern: str) -> pre_tokenizers.Split:
     return pre_tokenizers.Split(tokenizers.Regex(pattern), behavior="isolated", invert=False)
 
@@ -179,6 +189,9 @@ PRE_TOKENIZERS = {
     ),
     "deepseek": lambda: pre_tokenizers.Sequence(
         [*map(_split, DEEPSEEK_SPLITS), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
+    ),
+    "nested": lambda: pre_tokenizers.Sequence(
+        [*map(_split, NESTED_SPLITS), pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
     ),
 }
 
@@ -352,44 +365,104 @@ def streamable() -> tuple[streamtok.Encoding, tokenizers.Tokenizer]:
     return trained([read(f) for f in CORPUS], 3000, "llama", added=[("<|end|>", True, False)])
 
 
-#: Added tokens that are no special token, both `normalized` kinds, none overlapping another.
-ADDED = [("<|end|>", True, False), ("<tool>", False, True), ("</tool>", False, False), ("<think>", False, False)]
+#: Added tokens that are no special token, of both `normalized` kinds, that one pass finds as
+#: tokenizers' two passes do ("a<tool>", matched first, holds "<tool>", matched after).
+ADDED = [
+    ("<|end|>", True, False), ("<tool>", False, True), ("</tool>", False, False), ("<think>", False, False),
+    ("a<tool>", False, False),
+]  # fmt: skip
 
 
 @functools.cache
-def streamable_with_added() -> tuple[streamtok.Encoding, tokenizers.Tokenizer]:
-    """As `streamable`, with added tokens that are no special token."""
-    return trained([read(f) for f in CORPUS], 3000, "llama", added=ADDED)
+def streamable_with_added(pre: str) -> tuple[streamtok.Encoding, tokenizers.Tokenizer]:
+    """As `streamable`, with added tokens that are no special token, split by `pre`."""
+    return trained([read(f) for f in CORPUS], 3000, pre, added=ADDED)
 
 
-@pytest.mark.parametrize("config", [pytest.param("llama-file", marks=needs_llama), "llama-trained", "llama-added"])
+#: Encodings that stream, by name: the real files, and trained ones with one Split, with added
+#: tokens that are no special token, with DeepSeek's three Splits and with `NESTED_SPLITS`.
+STREAMED = {
+    "llama-file": lambda: real("llama"),
+    "deepseek-file": lambda: real("deepseek"),
+    "llama-trained": streamable,
+    "llama-added": lambda: streamable_with_added("llama"),
+    "deepseek-trained": lambda: streamable_with_added("deepseek"),
+    "nested-trained": lambda: streamable_with_added("nested"),
+}
+STREAM_CONFIGS = [pytest.param(c, marks=needs_llama) if c == "llama-file" else c for c in STREAMED]
+
+
+def so_far(data: bytes) -> str:
+    """What an incremental UTF-8 decoder has made of ``data`` (a character cut at the end waits
+    for its other bytes), as a stream counts it."""
+    return codecs.getincrementaldecoder("utf-8")("replace").decode(data)
+
+
+#: Runs of the outer Splits' characters: CJK (with kana, U+30FC and the marks U+309B, U+30FB the
+#: DeepSeek run takes), digits of several scripts, next to the hard atoms.
+CJK_RUN = hs.text(alphabet="中文字符了数在这里日本語ー゛・カナひら", min_size=1, max_size=12)
+NESTED_TEXT = strategies.joined(
+    strategies.atom, CJK_RUN, CJK_RUN, strategies.digit_run, hs.text(alphabet="0123456789", min_size=1, max_size=9),
+    hs.just(" "), max_size=16,
+)  # fmt: skip
+#: Added tokens of the files and of `ADDED`; DeepSeek's "<｜/table>｜", matched first, ends where
+#: its "｜DSML｜", matched after, starts.
+STREAM_SPECIALS = [
+    "<|end|>", "<|begin_of_text|>", "<tool>", "</tool>", "<think>", "a<tool>", "<｜end▁of▁sentence｜>",
+    "<｜/table>｜", "｜DSML｜", "<｜User｜>",
+]  # fmt: skip
+
+
+def cut_and_kept(streams: list, how: int) -> list:
+    """The streams as they go on: themselves, copies, or pickled and loaded again (``how``)."""
+    if how == 1:
+        return [s.copy() for s in streams]
+    if how == 2:
+        return [pickle.loads(pickle.dumps(s)) for s in streams]
+    return streams
+
+
+@pytest.mark.parametrize("config", STREAM_CONFIGS)
 @given(
-    text=strategies.text_with_specials(["<|end|>", "<|begin_of_text|>", "<tool>", "</tool>", "<think>"]),
-    cuts=hs.lists(hs.integers(0, 400), max_size=8),
+    text=hs.one_of(strategies.text_with_specials(STREAM_SPECIALS), NESTED_TEXT, NESTED_TEXT),
+    cuts=hs.lists(hs.tuples(hs.integers(0, 400), hs.integers(0, 2)), max_size=10),
 )
-def test_a_one_split_file_streams_exactly(config: str, text: str, cuts: list[int]) -> None:
-    enc, hf = {"llama-file": lambda: real("llama"), "llama-trained": streamable, "llama-added": streamable_with_added}[config]()
-    counter = streamtok.StreamCounter(enc, allowed_special="all")
-    encoder = streamtok.StreamEncoder(enc, allowed_special="all")
+def test_streams_count_exactly_after_every_push(config: str, text: str, cuts: list[tuple[int, int]]) -> None:
+    # Bytes cut anywhere, and str deltas cut at the same characters; the streams copied or
+    # pickled between pushes.
+    enc, hf = STREAMED[config]()
+    streams = [
+        streamtok.StreamCounter(enc, allowed_special="all"),
+        streamtok.StreamEncoder(enc, allowed_special="all"),
+        streamtok.StreamCounter(enc, allowed_special="all"),
+    ]
     raw = text.encode()
-    bounds = sorted({min(c, len(raw)) for c in cuts} | {0, len(raw)})
+    hows = dict(cuts)
+    bounds = sorted({min(c, len(raw)) for c in hows} | {0, len(raw)})
+    # The characters whole in raw[:hi]: where the str deltas are cut.
+    chars = [len(raw[:b].decode(errors="ignore")) for b in bounds]
     ids: list[int] = []
-    seen = b""
-    for lo, hi in zip(bounds, bounds[1:]):
-        seen += raw[lo:hi]
+    for (lo, hi), (c_lo, c_hi) in zip(zip(bounds, bounds[1:]), zip(chars, chars[1:])):
+        counter, encoder, by_str = streams
         counter.push_bytes(raw[lo:hi])
         ids += encoder.push_bytes(raw[lo:hi])
-        prefix = seen.decode("utf-8", errors="ignore")
-        if prefix == seen.decode("utf-8", errors="replace"):
-            assert counter.count == len(hf.encode(prefix, add_special_tokens=False).ids)
-    assert counter.finish() == len(hf.encode(text, add_special_tokens=False).ids)
-    assert ids + encoder.finish() == hf.encode(text, add_special_tokens=False).ids
+        by_str.push(text[c_lo:c_hi])
+        assert counter.count == len(hf.encode(so_far(raw[:hi]), add_special_tokens=False).ids)
+        assert counter.stable_count <= counter.count
+        assert by_str.count == len(hf.encode(text[:c_hi], add_special_tokens=False).ids)
+        streams = cut_and_kept(streams, hows.get(hi, 0))
+    counter, encoder, by_str = streams
+    expected_ids = hf.encode(text, add_special_tokens=False).ids
+    assert counter.finish() == len(expected_ids)
+    assert by_str.finish() == len(expected_ids)
+    assert ids + encoder.finish() == expected_ids
 
 
-@pytest.mark.parametrize("config", [pytest.param("llama-file", marks=needs_llama), "llama-trained"])
-def test_a_one_split_file_streams_token_by_token(config: str) -> None:
-    enc, hf = real("llama") if config == "llama-file" else streamable()
-    text = read("zh_CN_git.txt")[:20000] + read("python_difflib.py.txt")[:20000]
+@pytest.mark.parametrize("config", STREAM_CONFIGS)
+@pytest.mark.parametrize("filename", ["zh_CN_git.txt", "python_difflib.py.txt", "iso_3166-1.json", "ja_coreutils.txt"])
+def test_streams_of_token_sized_deltas_count_exactly(config: str, filename: str) -> None:
+    enc, hf = STREAMED[config]()
+    text = read(filename)[:12000]
     ids = hf.encode(text, add_special_tokens=False).ids
     counter = streamtok.StreamCounter(enc)
     encoder = streamtok.StreamEncoder(enc)
@@ -398,32 +471,41 @@ def test_a_one_split_file_streams_token_by_token(config: str) -> None:
         delta = enc.decode_single_token_bytes(token)
         counter.push_bytes(delta)
         got += encoder.push_bytes(delta)
-        if i % 997 == 0:
-            # What an incremental decoder has made of the bytes so far (a character cut at the
-            # end waits for its other bytes).
-            prefix = codecs.getincrementaldecoder("utf-8")("replace").decode(enc.decode_bytes(ids[: i + 1]))
-            assert counter.count == len(hf.encode(prefix, add_special_tokens=False).ids)
+        if i % 211 == 0:
+            assert counter.count == len(hf.encode(so_far(enc.decode_bytes(ids[: i + 1])), add_special_tokens=False).ids)
     assert counter.finish() == len(ids)
     assert got + encoder.finish() == ids
 
 
+@pytest.mark.parametrize("config", ["deepseek-file", "deepseek-trained"])
+def test_a_sequence_of_splits_streams_a_character_at_a_time(config: str) -> None:
+    # Every push lands inside the pieces of the outer Splits: digits, CJK runs, and the text
+    # between them.
+    enc, hf = STREAMED[config]()
+    text = "Version 12345678 了 中文字符 and 数字123在这里 ok\n\n  x 99 " * 20
+    counter = streamtok.StreamCounter(enc)
+    for i, ch in enumerate(text):
+        counter.push(ch)
+        if i % 17 == 0:
+            assert counter.count == len(hf.encode(text[: i + 1], add_special_tokens=False).ids), text[: i + 1]
+    assert counter.finish() == len(hf.encode(text, add_special_tokens=False).ids)
+
+
 def test_a_stream_of_a_tokenizer_json_encoding_pickles_and_copies() -> None:
-    enc, hf = streamable()
-    text = read("ru_coreutils.txt")[:3000]
-    counter = streamtok.StreamCounter(enc, allowed_special="all")
-    counter.push(text[:1234])
-    for again in [pickle.loads(pickle.dumps(counter)), counter.copy()]:
-        again.push(text[1234:] + "<|end|>")
-        assert again.finish() == len(hf.encode(text + "<|end|>", add_special_tokens=False).ids)
+    for enc, hf in [streamable(), streamable_with_added("deepseek")]:
+        text = read("ru_coreutils.txt")[:3000] + " 12345 中文"
+        counter = streamtok.StreamCounter(enc, allowed_special="all")
+        counter.push(text[:1234])
+        for again in [pickle.loads(pickle.dumps(counter)), counter.copy()]:
+            again.push(text[1234:] + "<|end|><tool>x")
+            assert again.finish() == len(hf.encode(text + "<|end|><tool>x", add_special_tokens=False).ids)
 
 
 def test_streams_refuse_what_they_cannot_run() -> None:
-    for enc in [real("deepseek")[0], trained([read("de_git.txt")], 300, "deepseek")[0]]:
-        with pytest.raises(ValueError, match='^streams of encoding "tokenizer" are not supported yet: its pre-tokenizer is a Sequence of several Splits$'):
-            streamtok.StreamCounter(enc)
-    # "<tool>" (matched after normalization) lies inside "x<tool>" (before): one pass is not two.
-    added, _ = trained([read("de_git.txt")], 300, "llama", added=[("<tool>", False, True), ("x<tool>", False, False)])
-    with pytest.raises(ValueError, match="not supported yet: its tokenizer.json has added tokens matched after normalization that overlap"):
+    # "x<tool>", matched after normalization, holds "<tool>", matched before: one pass would
+    # take the first where tokenizers takes the second.
+    added, _ = trained([read("de_git.txt")], 300, "llama", added=[("x<tool>", False, True), ("<tool>", False, False)])
+    with pytest.raises(ValueError, match='^streams of encoding "tokenizer" are not supported yet: its tokenizer.json has added tokens matched after normalization that overlap'):
         streamtok.StreamEncoder(added)
     nfc, _ = trained([read("de_git.txt")], 300, "llama", nfc=True)
     with pytest.raises(ValueError, match=r"normalizes text \(NFC\)"):
@@ -431,6 +513,11 @@ def test_streams_refuse_what_they_cannot_run() -> None:
     prefix, _ = trained([read("de_git.txt")], 300, "byte-level-prefix")
     with pytest.raises(ValueError, match="add_prefix_space"):
         streamtok.StreamCounter(prefix)
+    data = json.loads(streamable()[1].to_str())
+    split = data["pre_tokenizer"]["pretokenizers"][0]
+    data["pre_tokenizer"]["pretokenizers"][:1] = [split] * 5
+    with pytest.raises(ValueError, match="its pre-tokenizer is a Sequence of more than four Splits"):
+        streamtok.StreamCounter(streamtok.Encoding.from_tokenizer_json(data))
 
 
 # --- refusals ------------------------------------------------------------------------------------

@@ -195,9 +195,11 @@ class Encoding(_native.Encoding):
         Added tokens with ``"special": true`` are the encoding's special tokens, recognised as
         tiktoken recognises them (``allowed_special``, ``disallowed_special``); the other added
         tokens are split out of every text, as ``tokenizers`` does. The merges follow the order
-        of the file's merges list. Streams work when the pre-tokenizer is one ``Split`` (with
-        ``ByteLevel``), there is no normalizer and every added token is special; other files
-        encode and count in one-shot calls only.
+        of the file's merges list. Streams work unless the file normalizes text (NFC), puts a
+        space before it (``add_prefix_space``), splits it with more than four ``Split`` steps, or
+        has an added token matched after normalization that overlaps one matched before it;
+        those files encode and count in one-shot calls, and a stream of one raises
+        ``ValueError`` saying why.
 
         Args:
             path_or_json: the file's path, its text, or the dict ``json.load`` made of it.

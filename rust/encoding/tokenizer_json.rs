@@ -128,17 +128,17 @@ impl Pipeline {
         Cow::Owned(self.stages_of(|a| !a.special || texts.contains(a.text.as_bytes())))
     }
 
-    /// Whether one pass over the text finds the added tokens that the two passes find: without
-    /// a normalizer, when no token matched after normalization overlaps one matched before it
-    /// in any text (neither lies inside the other, and no end of one is the start of the other).
+    /// Whether one leftmost-longest pass over the text finds the added tokens that the two
+    /// passes find: without a normalizer, when no token `n` of the second pass can start before
+    /// a token `r` of the first and reach into it (`n` holds `r`, or an end of `n` is a start of
+    /// `r`): the one pass would take `n` where the first pass takes `r`. Where `r` starts first,
+    /// both take `r`.
     fn one_pass(&self) -> bool {
-        let overlap = |a: &[u8], b: &[u8]| {
-            let inside = |x: &[u8], y: &[u8]| x.windows(y.len()).any(|w| w == y);
-            let joins = |x: &[u8], y: &[u8]| (1..x.len().min(y.len())).any(|k| x.ends_with(&y[..k]));
-            inside(a, b) || inside(b, a) || joins(a, b) || joins(b, a)
+        let reaches_into = |n: &[u8], r: &[u8]| {
+            n.windows(r.len()).any(|w| w == r) || (1..n.len().min(r.len())).any(|k| n.ends_with(&r[..k]))
         };
         let (normalized, raw): (Vec<&Added>, Vec<&Added>) = self.added.iter().partition(|a| a.normalized);
-        !self.nfc && !normalized.iter().any(|n| raw.iter().any(|r| overlap(n.text.as_bytes(), r.text.as_bytes())))
+        !self.nfc && !normalized.iter().any(|n| raw.iter().any(|r| reaches_into(n.text.as_bytes(), r.text.as_bytes())))
     }
 
     /// The matcher of a stream that allows the special tokens of `allowed`: with the added
@@ -411,7 +411,10 @@ impl Encoding {
     /// refuses, saying why, an encoding that streams cannot run exactly yet.
     pub fn stream_specials(&self, allowed: Option<Arc<SpecialMatcher>>) -> Result<Option<Arc<SpecialMatcher>>> {
         if !self.pretok.streams() {
-            return Err(Error::NoStreams(self.name.clone(), "its pre-tokenizer is a Sequence of several Splits"));
+            return Err(Error::NoStreams(
+                self.name.clone(),
+                "its pre-tokenizer is a Sequence of more than four Splits",
+            ));
         }
         let Some(p) = &self.pipeline else { return Ok(allowed) };
         let why = if p.nfc {

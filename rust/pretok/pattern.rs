@@ -28,6 +28,44 @@ pub enum Scan {
     Family(Resume),
     /// A compiled scanner's (boxed: it is several times the size, and a stream carries one).
     Compiled(Box<compiled::Resume>),
+    /// A sequence of splits' (boxed as the compiled one is: it holds one a level).
+    Sequence(Box<Nested>),
+}
+
+/// Most `Split`s in a sequence that a stream scans.
+const MAX_LEVELS: usize = 4;
+
+/// What a scan of a sequence of splits knows of the piece at each level around the text's
+/// start: its end when it is final (0: not known), else the level's compiled scan of it so far.
+///
+/// A piece of the last level inside a final outer piece starts at no boundary of the outer
+/// level (`\p{N}{1,3}` splits `12345` as `123`, `45`; from `2` it would split `234`, `5`), so
+/// the scan of the next piece must know where the outer piece ends ([`Scan::after`]). An outer
+/// piece that is not final is a gap (nothing inside an open match is final, see
+/// [`scan_nested`]), and a gap scanned from a position inside it is the rest of the same gap:
+/// whether a match starts somewhere does not depend on where the scan began (patterns with
+/// look-behinds or anchors at the start are not compiled). So a stream, whose tail starts after
+/// its last final piece, may also scan it afresh: the state only saves work.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Nested {
+    ends: [u32; MAX_LEVELS],
+    levels: [compiled::Resume; MAX_LEVELS],
+}
+
+impl Nested {
+    /// The state for the text `len` bytes further on, after a piece of the last level.
+    fn skip(&mut self, len: usize) {
+        for (end, resume) in self.ends.iter_mut().zip(&mut self.levels) {
+            if *end as usize > len {
+                *end -= len as u32;
+                *resume = compiled::Resume::default();
+            } else {
+                *end = 0;
+                // The rest of an open gap is still one, as far as it was scanned.
+                *resume = resume.in_gap_after(len);
+            }
+        }
+    }
 }
 
 impl Default for Scan {
@@ -54,7 +92,7 @@ impl Scan {
         }
         match self {
             Scan::Family(resume) => resume,
-            Scan::Compiled(_) => unreachable!("made a family's state just above"),
+            _ => unreachable!("made a family's state just above"),
         }
     }
 
@@ -66,7 +104,18 @@ impl Scan {
         }
         match self {
             Scan::Compiled(resume) => resume,
-            Scan::Family(_) => unreachable!("made a compiled state just above"),
+            _ => unreachable!("made a compiled state just above"),
+        }
+    }
+
+    /// A sequence's state, starting afresh when it holds another kind's.
+    fn nested(&mut self) -> &mut Nested {
+        if !matches!(self, Scan::Sequence(_)) {
+            *self = Scan::Sequence(Box::default());
+        }
+        match self {
+            Scan::Sequence(nested) => nested,
+            _ => unreachable!("made a sequence's state just above"),
         }
     }
 
@@ -74,7 +123,20 @@ impl Scan {
     pub fn as_family(&self) -> Option<Resume> {
         match self {
             Scan::Family(resume) => Some(*resume),
-            Scan::Compiled(_) => None,
+            Scan::Compiled(_) | Scan::Sequence(_) => None,
+        }
+    }
+
+    /// The state for the piece after a piece of `len` bytes that a scan with this state found
+    /// (and the caller took): afresh, but for a sequence's outer pieces that go on past it.
+    #[inline(always)]
+    pub fn after(self, len: usize) -> Scan {
+        match self {
+            Scan::Sequence(mut nested) => {
+                nested.skip(len);
+                Scan::Sequence(nested)
+            }
+            _ => Scan::default(),
         }
     }
 }
@@ -109,10 +171,15 @@ impl Pretok {
         }
     }
 
-    /// Whether a stream can scan it: a sequence of more than one split cannot yet (each level
-    /// would need a state of its own).
+    /// Whether a stream can scan it (a sequence of up to four splits).
     pub fn streams(&self) -> bool {
-        !matches!(self, Pretok::Sequence(levels) if levels.len() > 1)
+        !matches!(self, Pretok::Sequence(levels) if levels.len() > MAX_LEVELS)
+    }
+
+    /// Whether it is a sequence of several splits, whose scans carry the outer pieces from one
+    /// piece to the next ([`Scan::after`]).
+    pub fn nested(&self) -> bool {
+        matches!(self, Pretok::Sequence(levels) if levels.len() > 1)
     }
 
     /// The piece that starts at `bytes[0]`, or `None` when more input could change it (see
@@ -126,9 +193,10 @@ impl Pretok {
             Pretok::Compiled(c) => c.next_piece_resuming(bytes, eof, scan.compiled()),
             Pretok::Sequence(levels) => match &levels[..] {
                 [one] => one.next_piece_resuming(bytes, eof, scan.compiled()).map(kept),
-                _ if eof => Some(self.first_piece(bytes)),
-                // Streams refuse these (see `streams`): no answer is safe.
-                _ => None,
+                _ => {
+                    let (piece, is_final) = scan_nested(levels, bytes, eof, scan.nested());
+                    is_final.then_some(piece)
+                }
             },
         }
     }
@@ -140,13 +208,6 @@ impl Pretok {
             Pretok::Compiled(c) => Pieces::Compiled(c.pieces(text)),
             Pretok::Sequence(levels) => Pieces::Sequence(Levels::new(levels, text.as_bytes())),
         }
-    }
-
-    /// The first piece of a complete non-empty text split by a sequence.
-    fn first_piece(&self, bytes: &[u8]) -> Piece {
-        let Pretok::Sequence(levels) = self else { return self.next_piece(bytes) };
-        let len = Levels::new(levels, bytes).next().map_or(bytes.len(), |(p, _)| p.len());
-        Piece { len, kind: Kind::Match }
     }
 
     /// The piece at the start of a complete text.
@@ -171,11 +232,65 @@ impl Pretok {
                     let (piece, is_final) = one.scan_open(bytes, scan.compiled());
                     (kept(piece), is_final)
                 }
-                // Streams refuse these (see `streams`): the whole text, never final.
-                _ => (Piece { len: bytes.len(), kind: Kind::Match }, false),
+                _ => scan_nested(levels, bytes, false, scan.nested()),
             },
         }
     }
+}
+
+/// The piece of a sequence of splits at the start of non-empty `bytes`, and whether it is
+/// final; not final, the piece as if the input ended (with `eof` it is final).
+///
+/// A piece of the last level is final when each level's piece around it is: one final at its
+/// level (its text is then complete for the levels below), or an open gap, of which the part
+/// where no match can start whatever follows is certain text for the levels below (the gap goes
+/// on at least that far). An open match of an outer level can still end elsewhere, so nothing
+/// inside it is final. `nested` keeps what each level found (see [`Nested`]).
+fn scan_nested(levels: &[Compiled], bytes: &[u8], eof: bool, nested: &mut Nested) -> (Piece, bool) {
+    // The text the level splits, and whether it is all of the piece around it.
+    let (mut text, mut complete) = (bytes.len(), eof);
+    for (k, level) in levels.iter().enumerate() {
+        let known = nested.ends[k] as usize;
+        if known > 0 {
+            (text, complete) = (known.min(text), true);
+            continue;
+        }
+        let resume = &mut nested.levels[k];
+        let piece = if complete {
+            level.next_piece_resuming(&bytes[..text], true, resume).map_or(text, |p| p.len)
+        } else {
+            let (piece, is_final) = level.scan_open(&bytes[..text], resume);
+            if !is_final {
+                let certain = resume.certain_gap().min(text);
+                if piece.kind == Kind::Gap && k + 1 < levels.len() && certain > 0 {
+                    text = certain;
+                    continue;
+                }
+                return (as_if_ended(levels, bytes, nested), false);
+            }
+            piece.len
+        };
+        let piece = piece.clamp(1, text);
+        nested.ends[k] = piece as u32;
+        (text, complete) = (piece, true);
+    }
+    (Piece { len: text, kind: Kind::Match }, complete)
+}
+
+/// The first piece of `bytes` split by a sequence as if the input ended there, going on from
+/// what `nested` knows.
+fn as_if_ended(levels: &[Compiled], bytes: &[u8], nested: &Nested) -> Piece {
+    let mut text = bytes.len();
+    for (k, level) in levels.iter().enumerate() {
+        let known = nested.ends[k] as usize;
+        text = if known > 0 {
+            known.min(text)
+        } else {
+            let mut resume = nested.levels[k];
+            level.next_piece_resuming(&bytes[..text], true, &mut resume).map_or(text, |p| p.len.clamp(1, text))
+        };
+    }
+    Piece { len: text, kind: Kind::Match }
 }
 
 /// A piece of a `Split`: gaps are pieces too.
@@ -276,5 +391,88 @@ mod tests {
         let o200k = Pretok::Family(Family::O200k);
         assert_eq!(o200k.scan_open(b"hello", &mut scan), (Piece { len: 5, kind: Kind::Match }, false));
         assert_eq!(o200k.next_piece(b"hello world").len, 5);
+    }
+
+    /// DeepSeek V3's three Splits, and three where a piece inside an outer one starts at no
+    /// boundary of the outer level (digits by three then two, CJK runs by four then two).
+    fn sequences() -> Vec<Pretok> {
+        let deepseek = [
+            r"\p{N}{1,3}",
+            r"[一-龥぀-ゟ゠-ヿ]+",
+            r"[!-/:-@\[-`{-~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+        ];
+        let nested = [r"\p{N}{1,3}", r"[一-龥]{1,4}", r"\p{N}{1,2}|[一-龥]{1,2}|\s+(?!\S)|\s+|[a-z]+"];
+        [&deepseek[..], &nested[..]]
+            .iter()
+            .map(|ps| Pretok::Sequence(ps.iter().map(|p| Compiled::new(p).unwrap()).collect::<Vec<_>>().into()))
+            .collect()
+    }
+
+    /// The pieces of a sequence of splits that a stream finds when `text` arrives cut at
+    /// `cuts`: after each cut, the pieces it took as final and the rest split as if the input
+    /// ended there are the pieces of the text so far. With `fresh`, each push scans afresh from
+    /// the first piece not taken (as a stream restored from a snapshot does).
+    fn check_streamed(pretok: &Pretok, text: &str, cuts: &[usize], fresh: bool) {
+        let bytes = text.as_bytes();
+        let (mut taken, mut pos, mut scan): (Vec<&[u8]>, usize, Scan) = (vec![], 0, Scan::default());
+        for &cut in cuts.iter().chain([&text.len()]) {
+            if fresh {
+                scan = Scan::default();
+            }
+            while pos < cut {
+                let (piece, is_final) = pretok.scan_open(&bytes[pos..cut], &mut scan);
+                if !is_final {
+                    assert_eq!(piece.len, as_if(pretok, &bytes[pos..cut], &scan)[0].len(), "{text:?} at {cut}");
+                    break;
+                }
+                taken.push(&bytes[pos..pos + piece.len]);
+                pos += piece.len;
+                scan = scan.after(piece.len);
+            }
+            let mut so_far = taken.clone();
+            so_far.extend(as_if(pretok, &bytes[pos..cut], &scan));
+            let whole: Vec<&[u8]> = pretok.pieces(&text[..cut]).map(|(p, _)| p).collect();
+            assert_eq!(so_far, whole, "{text:?} cut at {cuts:?}, so far {cut}");
+        }
+    }
+
+    /// The pieces of `bytes` as if the input ended there, going on from `scan`.
+    fn as_if<'t>(pretok: &Pretok, bytes: &'t [u8], scan: &Scan) -> Vec<&'t [u8]> {
+        let (mut pos, mut scan, mut out) = (0, scan.clone(), vec![]);
+        while pos < bytes.len() {
+            let len = pretok.next_piece_resuming(&bytes[pos..], true, &mut scan).unwrap().len;
+            out.push(&bytes[pos..pos + len]);
+            pos += len;
+            scan = scan.after(len);
+        }
+        out
+    }
+
+    #[test]
+    fn a_sequence_of_splits_streams_its_pieces() {
+        let alphabet = ["1", "2", "中", "文", "ー", " ", "a", "\n", ".", "、"];
+        let mut texts = vec![String::new()];
+        let sequences = sequences();
+        for _ in 0..4 {
+            texts = texts.iter().flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}"))).collect();
+            for t in &texts {
+                let bounds: Vec<usize> = (1..t.len()).filter(|&i| t.is_char_boundary(i)).collect();
+                for pretok in &sequences {
+                    for fresh in [false, true] {
+                        check_streamed(pretok, t, &bounds, fresh);
+                        check_streamed(pretok, t, &[], fresh);
+                    }
+                }
+            }
+        }
+        // Longer runs of each kind, a character at a time and in larger cuts.
+        let text = "x 1234567 中文字符串中文字 a.b  \n\n 12 中文ーカナ、ひら 99999 end. ".repeat(3);
+        let bounds: Vec<usize> = (1..text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+        for pretok in &sequences {
+            for fresh in [false, true] {
+                check_streamed(pretok, &text, &bounds, fresh);
+                check_streamed(pretok, &text, &bounds.iter().copied().step_by(7).collect::<Vec<_>>(), fresh);
+            }
+        }
     }
 }

@@ -727,7 +727,8 @@ impl Stream {
                     None => bpe::count(vocab, enc.help(), bytes, from, pos + n),
                 };
                 pos += n;
-                resume = Scan::default();
+                // Afresh, but for a sequence of splits' outer pieces that go on past this one.
+                resume = resume.after(n);
             }
             match special {
                 Some((e, rank)) if pos == end => {
@@ -791,7 +792,8 @@ impl Stream {
         let (mut pos, mut total) = (0, 0);
         while pos < bytes.len() {
             let piece = match first {
-                Some(piece) if pos == 0 => piece,
+                // A sequence of splits scans the first piece again, to know its outer pieces.
+                Some(piece) if pos == 0 && !pretok.nested() => piece,
                 _ => pretok
                     .next_piece_resuming(&bytes[pos..], true, &mut resume)
                     .unwrap_or(Piece { len: bytes.len() - pos, kind: Kind::Match }),
@@ -815,8 +817,8 @@ impl Stream {
             } else {
                 bpe::count(vocab, self.enc.help(), bytes, pos, end)
             };
+            resume = resume.after(end - pos);
             pos = end;
-            resume = Scan::default();
         }
         if bytes.is_empty() {
             self.open.iter_mut().for_each(OpenPiece::clear);

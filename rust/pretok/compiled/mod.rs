@@ -76,6 +76,24 @@ pub struct Resume {
     parts: [PartState; MAX_PARTS],
 }
 
+impl Resume {
+    /// How far the gap that a scan found at the start of the text is certain to go: no match
+    /// starts before it, whatever follows (0 when no gap is).
+    pub fn certain_gap(&self) -> usize {
+        self.gap_at
+    }
+
+    /// The state of a scan from `len` bytes further on: the rest of the gap this one found
+    /// certain, when it reaches past there (no match starts inside it wherever a scan begins),
+    /// else from the start.
+    pub fn in_gap_after(&self, len: usize) -> Resume {
+        match self.gap_at > len {
+            true => Resume { owner: self.owner, gap_at: self.gap_at - len, ..Resume::default() },
+            false => Resume::default(),
+        }
+    }
+}
+
 /// The progress of one part anchored at one position.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct PartState {
