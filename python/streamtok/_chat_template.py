@@ -90,7 +90,7 @@ def _environment() -> Any:
         def fromkeys(self, *args: Any, **kwargs: Any) -> dict[Any, Any]:
             return dict.fromkeys(*args, **kwargs)
 
-    class TemplateNamespace(jinja2.utils.Namespace):  # type: ignore[misc]
+    class TemplateNamespace(jinja2.utils.Namespace):  # type: ignore[misc,name-defined]
         # A namespace that refuses underscore names, as transformers' does.
         def __init__(*args: Any, **kwargs: Any) -> None:
             self, rest = args[0], args[1:]
