@@ -235,6 +235,75 @@ def test_bad_options_raise() -> None:
         ours.render(messages, documents=["text"])
 
 
+# --- templates hypothesis writes ----------------------------------------------------------------
+
+# Whitespace around tags is where Jinja's options (trim_blocks, lstrip_blocks, "-" and "+") act.
+gap = hs.sampled_from(["", " ", "  ", "\t", "\n", " \n", "\n  ", "\n\n", "x ", " y\n", "\r\n"])
+control = hs.sampled_from(["", "-", "+"])
+expression = hs.sampled_from(
+    [
+        "{{ bos_token }}",
+        "{{ eos_token }}",
+        "{{ messages[0].content }}",
+        "{{ messages[-1].role | upper }}",
+        "{{ messages | length }}",
+        "{{ messages[0] | tojson }}",
+        "{{ messages | tojson(indent=2) }}",
+        "{{ {'k': 'ü', 'a': [1, none]} | tojson(separators=(',', ':'), sort_keys=true) }}",
+        "{{ messages[0].content | trim }}",
+        "{{ add_generation_prompt }}",
+        "{{ 'x' ~ tools | length if tools else 'no tools' }}",
+    ]
+)
+
+
+def tag(body: str, left: str, right: str) -> str:
+    return "{%" + left + " " + body + " " + right + "%}"
+
+
+@hs.composite
+def template_source(draw: hs.DrawFn, depth: int = 0) -> str:
+    """Text, expressions, comments and nested if / for / set blocks, each tag with its own
+    whitespace control and the whitespace around it drawn."""
+    parts = []
+    for _ in range(draw(hs.integers(0, 4))):
+        kind = draw(hs.sampled_from(["gap", "expr", "comment", "if", "for", "set"] if depth < 2 else ["gap", "expr"]))
+        if kind == "gap":
+            parts.append(draw(gap))
+        elif kind == "expr":
+            parts.append(draw(gap) + draw(expression) + draw(gap))
+        elif kind == "comment":
+            parts.append(draw(gap) + "{#" + draw(control) + " note " + draw(control) + "#}" + draw(gap))
+        elif kind == "set":
+            parts.append(draw(gap) + tag("set n = namespace(k=1)", draw(control), draw(control)) + draw(gap))
+        else:
+            head = "if messages | length > 1" if kind == "if" else "for m in messages"
+            end = "endif" if kind == "if" else "endfor"
+            inner = draw(template_source(depth + 1)) + ("{{ m.role }}{% if loop.last %}{% break %}{% endif %}" if kind == "for" else "")
+            parts.append(
+                draw(gap) + tag(head, draw(control), draw(control)) + inner + draw(gap) + tag(end, draw(control), draw(control)) + draw(gap)
+            )
+    return "".join(parts)
+
+
+@roomy
+@given(source=template_source(), data=hs.data(), add_generation_prompt=hs.booleans())
+def test_templates_hypothesis_writes_render_as_transformers_renders_them(
+    source: str, data: hs.DataObject, add_generation_prompt: bool
+) -> None:
+    ours, reference = pair("deepseek")
+    messages = data.draw(conversation(DEEPSEEK_TOKENS))
+    theirs = reference.apply_chat_template(
+        messages, chat_template=source, tokenize=False, add_generation_prompt=add_generation_prompt
+    )
+    mine = ChatTemplate(source, ours.encoding, special_tokens=ours.special_tokens)
+    assert mine.render(messages, add_generation_prompt=add_generation_prompt) == theirs
+    ids = reference.apply_chat_template(
+        messages, chat_template=source, tokenize=True, return_dict=False, add_generation_prompt=add_generation_prompt
+    )
+    assert mine.encode(messages, add_generation_prompt=add_generation_prompt) == ids
+
+
 # --- several templates, template files, loading --------------------------------------------------
 
 
@@ -261,6 +330,19 @@ def test_a_chat_template_file_replaces_the_configs(tmp_path: Path) -> None:
     reference = transformers.AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
     messages = [{"role": "user", "content": "x"}]
     assert ours.render(messages) == reference.apply_chat_template(messages, tokenize=False) == "<｜begin▁of▁sentence｜>file's x"
+    assert ours.encode(messages) == reference_ids(reference, messages)
+
+
+def test_an_older_special_tokens_map_names_the_tokens_as_in_transformers(tmp_path: Path) -> None:
+    # DeepSeek's config has no added_tokens_decoder: transformers then reads special_tokens_map.json.
+    folder = model_folder(tmp_path, "deepseek", template="{{ bos_token }}|{{ eos_token }}|{{ messages[0].content }}")
+    (folder / "special_tokens_map.json").write_text(
+        json.dumps({"bos_token": {"content": "<｜User｜>", "lstrip": False}, "eos_token": "<think>"}), encoding="utf-8"
+    )
+    ours = ChatTemplate.from_tokenizer_config(folder)
+    reference = transformers.AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+    messages = [{"role": "user", "content": "x"}]
+    assert ours.render(messages) == reference.apply_chat_template(messages, tokenize=False) == "<｜User｜>|<think>|x"
     assert ours.encode(messages) == reference_ids(reference, messages)
 
 

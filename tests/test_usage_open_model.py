@@ -20,10 +20,12 @@ import openai
 import pytest
 import strategies
 from chat_server import ChatServer, ChoiceScript, Completion, chunks_of, split_randomly, sse_bytes
+from responses_stream import Response, events_of, expected
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from test_chat_template import model_folder, pair, reference_ids
 from test_tokenizer_json import DEEPSEEK, LLAMA, needs_llama, real
+from test_usage_responses_openai import response, seeded
 
 import streamtok
 from streamtok import ChatTemplate, StreamUsage
@@ -154,6 +156,44 @@ def test_an_open_models_raw_bytes(server: ChatServer, script: Completion, rng: r
                 usage.feed_sse(data)
     assert usage.done
     check(usage, script)
+
+
+RESPONSES_INPUT = [{"role": "user", "content": "Wetter in Zürich? <|eot_id|>"}]
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@roomy
+@given(script=response, rng=seeded)
+def test_an_open_models_responses_stream_through_the_real_client(
+    server: ChatServer, asynchronous: bool, script: Response, rng: random.Random
+) -> None:
+    server.queue(split_randomly(sse_bytes(events_of(script, rng, model=MODEL), rng, done=False), rng))
+    usage = StreamUsage(model=MODEL, chat_template=pair("llama")[0], instructions="Be brief.", input=RESPONSES_INPUT)
+    args = {"model": MODEL, "input": RESPONSES_INPUT, "instructions": "Be brief.", "stream": True}
+    if asynchronous:
+
+        async def run() -> None:
+            async with openai.AsyncOpenAI(base_url=server.base_url, api_key="x", max_retries=0) as client:
+                async with await client.responses.create(**args) as stream:
+                    async for _ in usage.atrack(stream):
+                        pass
+
+        asyncio.run(run())
+    else:
+        with openai.OpenAI(base_url=server.base_url, api_key="x", max_retries=0) as client:
+            with client.responses.create(**args) as stream:
+                for _ in usage.track(stream):
+                    pass
+    want = [expected(item, tokens) for item in script.output]
+    assert sorted(usage.output) == list(range(len(script.output)))
+    for k, counts in enumerate(want):
+        got = usage.output[k]
+        names = ["text", "refusal", "name", "arguments", "reasoning", "summary"]
+        assert [getattr(got, f"{n}_tokens") for n in names] == [counts[n] for n in names]
+        assert got.completion_tokens == counts["completion"]
+    assert usage.output_tokens == sum(c["completion"] for c in want)
+    messages = [{"role": "system", "content": "Be brief."}, *RESPONSES_INPUT]
+    assert usage.input_tokens == prompt_tokens(messages, tools=None)
 
 
 def test_encoding_takes_what_from_tokenizer_json_takes(tmp_path: Path) -> None:

@@ -162,8 +162,8 @@ def count_messages(
 
     Raises:
         KeyError: the model is not known (and no encoding was given).
-        TypeError: neither ``model`` nor ``encoding`` was given.
-        TypeError: a message or a field has the wrong type.
+        TypeError: a message or a field has the wrong type, or neither ``model`` nor
+            ``encoding`` was given.
         ValueError: a part cannot be counted from text and has no estimate (the message names
             the part type and the message index), or a message has no role.
 
@@ -305,10 +305,9 @@ def count_tools(tools: Iterable[Any], *, model: str | None = None, encoding: Enc
 
     Raises:
         KeyError: the model is not known (and no encoding was given).
-        TypeError: neither ``model`` nor ``encoding`` was given.
         ValueError: no overheads are published for the model's encoding, or a tool is not a
             function tool (built-in tools such as ``web_search`` have no published estimate).
-        TypeError: a field has the wrong type.
+        TypeError: a field has the wrong type, or neither ``model`` nor ``encoding`` was given.
 
     >>> count_tools([{"type": "function", "function": {"name": "now", "description": "The time."}}], model="gpt-4o")
     22

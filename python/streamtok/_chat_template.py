@@ -258,10 +258,11 @@ class ChatTemplate:
 
         ``config`` is a model's directory, the path of its ``tokenizer_config.json``, that file's
         text, or its dict. From a directory, a ``chat_template.jinja`` (and
-        ``additional_chat_templates/*.jinja``) or a ``chat_template.json`` replaces the config's
-        ``chat_template``, as in transformers. The special tokens the template sees are the
-        config's ``bos_token``, ``eos_token``, ``unk_token``, ``sep_token``, ``pad_token``,
-        ``cls_token`` and ``mask_token``.
+        ``additional_chat_templates/*.jinja``) replaces the config's ``chat_template``, as in
+        transformers. The special tokens the template sees are the config's ``bos_token``,
+        ``eos_token``, ``unk_token``, ``sep_token``, ``pad_token``, ``cls_token`` and
+        ``mask_token`` (a ``special_tokens_map.json`` beside a config without
+        ``added_tokens_decoder`` overrides them, as transformers reads that older layout).
 
         Args:
             config: the directory, the file's path, its text, or its dict.
@@ -315,7 +316,13 @@ class ChatTemplate:
             encoding = os.path.join(folder, "tokenizer.json")
             if not os.path.isfile(encoding):
                 raise ValueError(f"no tokenizer.json in {folder!r}: pass encoding=")
-        specials = {name: _token_text(data.get(name), name) for name in _SPECIAL_TOKEN_NAMES}
+        named = dict(data)
+        legacy = None if folder is None else os.path.join(folder, "special_tokens_map.json")
+        if legacy is not None and "added_tokens_decoder" not in data and os.path.isfile(legacy):
+            # An older layout: transformers then reads the named tokens from this file, over the config's.
+            with open(legacy, encoding="utf-8") as f:
+                named.update(json.load(f))
+        specials = {name: _token_text(named.get(name), name) for name in _SPECIAL_TOKEN_NAMES}
         return cls(_templates_of(template, "tokenizer_config.json"), encoding, special_tokens=specials)
 
     def render(
@@ -441,13 +448,7 @@ def _template_files(folder: str) -> Any:
             if entry.endswith(".jinja"):
                 with open(os.path.join(extra, entry), encoding="utf-8") as f:
                     templates[entry[: -len(".jinja")]] = f.read()
-    if templates:
-        return templates
-    legacy = os.path.join(folder, "chat_template.json")
-    if os.path.isfile(legacy):
-        with open(legacy, encoding="utf-8") as f:
-            return json.load(f).get("chat_template")
-    return None
+    return templates or None
 
 
 def _with_reasoning_aliases(message: Any) -> Any:

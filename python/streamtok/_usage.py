@@ -72,4 +72,3 @@ def text_counter(encoding: Encoding, max_open_bytes: int | None) -> StreamCounte
     of text; OpenAI's encodings count streamed text as ordinary text, as tiktoken's usage does."""
     allowed: Any = "all" if encoding._tokenizer_json is not None else frozenset()
     return StreamCounter(encoding, allowed_special=allowed, max_open_bytes=max_open_bytes)
-
