@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,9 @@ import openai
 import pytest
 import strategies
 from chat_server import ChatServer, ChoiceScript, Completion, chunks_of, split_randomly, sse_bytes
-from responses_stream import Response, events_of, expected
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
+from responses_stream import Response, events_of, expected
 from test_chat_template import model_folder, pair, reference_ids
 from test_tokenizer_json import DEEPSEEK, LLAMA, needs_llama, real
 from test_usage_responses_openai import response, seeded
@@ -264,7 +265,7 @@ def test_an_encoding_that_cannot_stream_fails_at_once() -> None:
     try:
         enc.stream()
     except ValueError as e:
-        with pytest.raises(ValueError, match=str(e)[:30]):
+        with pytest.raises(ValueError, match=re.escape(str(e))):
             StreamUsage(model="deepseek-ai/DeepSeek-V3", encoding=enc)
     else:
         assert StreamUsage(encoding=enc).encoding is enc

@@ -357,9 +357,9 @@ class ChatTemplate:
                 ``enable_thinking=False``); they override the special tokens of the same name.
 
         Raises:
-            ValueError: an empty conversation, a bad combination of options, or a template name
-                the tokenizer lacks.
-            TypeError: a message, tool or document is not a dict.
+            ValueError: an empty conversation, a bad combination of options, a template name
+                the tokenizer lacks, or a tool that is not a dict (a JSON schema).
+            TypeError: a message or document is not a dict.
             jinja2.TemplateError: the template refused the conversation (``raise_exception``).
         """
         template = self._select(template_name, tools)
@@ -380,7 +380,9 @@ class ChatTemplate:
             tool_schemas = []
             for tool in tools:
                 if not isinstance(tool, Mapping):
-                    raise TypeError(f"a tool must be a JSON schema (a dict), got {type(tool).__name__}")
+                    # ValueError, as transformers raises it; its conversion of Python functions
+                    # to schemas is not here.
+                    raise ValueError(f"a tool must be a JSON schema (a dict), got {type(tool).__name__}")
                 tool_schemas.append(tool)
         if documents is not None:
             documents = list(documents)
