@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import streamtok
 import streamtok._chat
-from streamtok import count_messages, count_tools
+from streamtok import count_input, count_messages, count_tools
 
 # The messages and tools of OpenAI's cookbook "How to count tokens with tiktoken", with the
 # prompt_tokens the API reported for them there (129 on gpt-3.5-turbo / gpt-4, 124 on gpt-4o and
@@ -182,6 +182,32 @@ def test_tool_errors_and_unknown_models() -> None:
 
 def test_bare_function_definitions_count_like_tools() -> None:
     assert count_tools([WEATHER_TOOL["function"]], model="gpt-4o") == count_tools([WEATHER_TOOL], model="gpt-4o")
+
+
+@given(messages=st.lists(message(), max_size=6), tools=st.lists(tool, max_size=3), model=st.sampled_from(MODELS))
+def test_an_encoding_counts_instead_of_the_models(messages: list[dict[str, Any]], tools: list[Any], model: str) -> None:
+    # The encoding wins; the model picks only the framing, and any name (or none) will do.
+    other = "gpt-4" if chat_formula.ENCODING_OF[model] == "o200k_base" else "gpt-4o"
+    encoding = chat_formula.ENCODING_OF[other]
+    if model == "gpt-3.5-turbo-0301":  # its own framing, with its own encoding named
+        assert count_messages(messages, model=model, encoding="cl100k_base") == chat_formula.messages_tokens(messages, model)
+    else:
+        assert count_messages(messages, model=model, encoding=encoding) == chat_formula.messages_tokens(messages, other)
+    assert count_messages(messages, encoding=streamtok.get_encoding(encoding)) == chat_formula.messages_tokens(messages, other)
+    assert count_messages(messages, model="my-deployment", encoding=encoding) == chat_formula.messages_tokens(messages, other)
+    assert count_tools(tools, encoding=encoding) == chat_formula.tools_tokens(tools, other)
+    text = "hello world"
+    assert count_input(text, encoding=encoding) == chat_formula.input_tokens(text, None, other)
+
+
+def test_neither_model_nor_encoding_is_a_type_error() -> None:
+    for count in (count_messages, count_tools):
+        with pytest.raises(TypeError, match="model= .*or encoding="):
+            count([])
+    with pytest.raises(TypeError, match="model= .*or encoding="):
+        count_input("x")
+    with pytest.raises(ValueError, match="no published tool-definition overheads for encoding r50k_base"):
+        count_tools([{"type": "function", "function": {"name": "f"}}], encoding="r50k_base")
 
 
 def test_docstring_examples() -> None:

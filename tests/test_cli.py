@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 from support import DATA_DIR, tk
+from test_tokenizer_json import DEEPSEEK, LLAMA, needs_llama, real
+
+import streamtok as streamtok_module
 
 
 def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
@@ -251,3 +254,47 @@ def test_count_stops_quietly_when_its_reader_goes_away(tmp_path: Path) -> None:
             ["sh", "-c", f"'{SCRIPT}' count {args} '{tmp_path}' | head -c 10"], capture_output=True, text=True
         )
         assert (done.returncode, len(done.stdout), done.stderr) == (0, 10, ""), done
+
+
+# --- a tokenizer.json as the encoding -----------------------------------------------------------
+
+
+@needs_llama
+def test_a_tokenizer_json_counts_as_tokenizers_does(tmp_path: Path) -> None:
+    special = tmp_path / "special.txt"
+    special.write_bytes("Grüezi<|eot_id|> 12345 <|start_header_id|>".encode())
+    files = [DATA_DIR / "en_GPL-3.txt", DATA_DIR / "ja_coreutils.txt", special]
+    done = run("count", "--encoding", str(LLAMA), "--json", *map(str, files))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    reference = real("llama")[1]
+    for row, path in zip(report["files"], files):
+        text = path.read_bytes().decode("utf-8", "replace")
+        assert row["tokens"] == len(reference.encode(text, add_special_tokens=False).ids)
+    tee = streamtok("tee", "--encoding", str(LLAMA), stdin=special.read_bytes())
+    assert tee.returncode == 0 and tee.stdout == special.read_text()
+    expected = len(reference.encode(special.read_text(), add_special_tokens=False).ids)
+    assert f"streamtok: {expected} tokens" in tee.stderr
+
+
+def test_an_encoding_neither_built_in_nor_a_file_fails_clearly(tmp_path: Path) -> None:
+    done = streamtok("count", "--encoding", "llama-3.2", stdin=b"x")
+    assert done.returncode == 2
+    assert "llama-3.2" in done.stderr and "tokenizer.json" in done.stderr and "o200k_base" in done.stderr
+    broken = tmp_path / "tokenizer.json"
+    broken.write_text('{"model": {"type": "WordPiece"}}')
+    done = streamtok("count", "--encoding", str(broken), stdin=b"x")
+    assert done.returncode == 2 and str(broken) in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_tokenizer_json_that_cannot_stream_yet_fails_clearly() -> None:
+    # DeepSeek's Sequence of Splits: refused by streams until they can count it exactly.
+    assert DEEPSEEK is not None
+    try:
+        streamtok_module.Encoding.from_tokenizer_json(DEEPSEEK).stream()
+    except ValueError:
+        done = streamtok("count", "--encoding", str(DEEPSEEK), stdin=b"x")
+        assert done.returncode == 2 and "Traceback" not in done.stderr and str(DEEPSEEK) in done.stderr
+    else:
+        done = streamtok("count", "--encoding", str(DEEPSEEK), stdin=b"Hello")
+        assert done.returncode == 0 and int(done.stdout) == len(real("deepseek")[1].encode("Hello", add_special_tokens=False).ids)

@@ -17,12 +17,14 @@ if TYPE_CHECKING:
     from typing import Any
 
     from streamtok._chat import count_input, count_messages, count_tools
+    from streamtok._chat_template import ChatTemplate
     from streamtok._openai import ChoiceUsage, OutputItemUsage, StreamUsage, TokenUsage, ToolCallUsage
     from streamtok.load import load_tiktoken_bpe
 
 # The chat-usage helpers import json, dataclasses and re; loading them on first use keeps
 # `import streamtok` quick for the many programs that only count.
 _LAZY = {
+    "ChatTemplate": "streamtok._chat_template",
     "count_input": "streamtok._chat",
     "count_messages": "streamtok._chat",
     "count_tools": "streamtok._chat",
@@ -52,6 +54,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "MODEL_PREFIX_TO_ENCODING",
     "MODEL_TO_ENCODING",
+    "ChatTemplate",
     "ChoiceUsage",
     "Encoding",
     "OutputItemUsage",

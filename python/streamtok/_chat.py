@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Union
 
-from streamtok._encoding import Encoding, encoding_for_model
+from streamtok._encoding import Encoding, _as_encoding, encoding_for_model
 from streamtok._fields import field
 
 #: A caller's estimate for content parts that have no text: tokens per part type, or a function
@@ -30,6 +30,16 @@ _TOOL_OVERHEADS: dict[str, dict[str, int]] = {
     "o200k_base": {"func_init": 7, "prop_init": 3, "prop_key": 3, "enum_init": -3, "enum_item": 3, "func_end": 12},
     "cl100k_base": {"func_init": 10, "prop_init": 3, "prop_key": 3, "enum_init": -3, "enum_item": 3, "func_end": 12},
 }
+
+
+def _encoding_of(model: str | None, encoding: Encoding | str | None) -> Encoding:
+    """The encoding that counts: ``encoding`` when given (it wins over the model's), else the
+    model's."""
+    if encoding is not None:
+        return _as_encoding(encoding)
+    if model is None:
+        raise TypeError("pass model= (an OpenAI model name) or encoding=")
+    return encoding_for_model(model)
 
 
 def message_framing(model: str) -> tuple[int, int]:
@@ -117,7 +127,13 @@ def _tool_calls_tokens(enc: Encoding, calls: Any, where: str) -> int:
     return total
 
 
-def count_messages(messages: Iterable[Any], *, model: str, part_tokens: PartTokens | None = None) -> int:
+def count_messages(
+    messages: Iterable[Any],
+    *,
+    model: str | None = None,
+    encoding: Encoding | str | None = None,
+    part_tokens: PartTokens | None = None,
+) -> int:
     """Count the prompt tokens of a chat message list, reply primer included.
 
     Messages are dicts or client objects (keys or attributes: ``role``, ``content``, ``name``,
@@ -137,20 +153,25 @@ def count_messages(messages: Iterable[Any], *, model: str, part_tokens: PartToke
     Args:
         messages: the chat messages, in order.
         model: the model name, which picks the encoding and the framing.
+        encoding: the encoding that counts the text instead of the model's (an :class:`Encoding`
+            or a built-in encoding's name); ``model`` then picks only the framing, and may be
+            left out (any name, or none: the framing of current models). An open model's prompt
+            is framed by its own chat template: count it with :class:`ChatTemplate` instead.
         part_tokens: tokens per non-text part type (``{"image_url": 85}``), or a function of the
             part that returns them.
 
     Raises:
-        KeyError: the model is not known.
-        TypeError: a message or a field has the wrong type.
+        KeyError: the model is not known (and no encoding was given).
+        TypeError: a message or a field has the wrong type, or neither ``model`` nor
+            ``encoding`` was given.
         ValueError: a part cannot be counted from text and has no estimate (the message names
             the part type and the message index), or a message has no role.
 
     >>> count_messages([{"role": "user", "content": "hello world"}], model="gpt-4o")
     9
     """
-    enc = encoding_for_model(model)
-    per_message, per_name = message_framing(model)
+    enc = _encoding_of(model, encoding)
+    per_message, per_name = message_framing(model or "")
     if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Iterable):
         raise TypeError(f"messages must be a list of messages, got {type(messages).__name__}")
     total = REPLY_PRIMER
@@ -181,7 +202,8 @@ def _message_tokens(
 def count_input(
     input: str | Iterable[Any] | None,  # noqa: A002 - the Responses API's name
     *,
-    model: str,
+    model: str | None = None,
+    encoding: Encoding | str | None = None,
     instructions: str | None = None,
     part_tokens: PartTokens | None = None,
 ) -> int:
@@ -205,13 +227,16 @@ def count_input(
     Args:
         input: the request's ``input``.
         model: the model name, which picks the encoding and the framing.
+        encoding: the encoding that counts the text instead of the model's, as in
+            :func:`count_messages`.
         instructions: the request's ``instructions``.
         part_tokens: tokens per part or item type without text (``{"input_image": 85}``), or a
             function of the part or item that returns them.
 
     Raises:
-        KeyError: the model is not known.
-        TypeError: an item or a field has the wrong type.
+        KeyError: the model is not known (and no encoding was given).
+        TypeError: an item or a field has the wrong type, or neither ``model`` nor ``encoding``
+            was given.
         ValueError: a part or item cannot be counted from text and has no estimate (the message
             names its type and the item's index), or a message has no role.
 
@@ -220,8 +245,8 @@ def count_input(
     >>> count_input("hello world", model="gpt-4o", instructions="Be brief.")
     16
     """
-    enc = encoding_for_model(model)
-    framing = message_framing(model)
+    enc = _encoding_of(model, encoding)
+    framing = message_framing(model or "")
     total = REPLY_PRIMER
     if instructions is not None:
         total += framing[0] + enc.count("developer") + enc.count(_text(instructions, "instructions"))
@@ -261,7 +286,7 @@ def _strip_period(text: str) -> str:
     return text[:-1] if text.endswith(".") else text
 
 
-def count_tools(tools: Iterable[Any], *, model: str) -> int:
+def count_tools(tools: Iterable[Any], *, model: str | None = None, encoding: Encoding | str | None = None) -> int:
     """Estimate the prompt tokens that tool (function) definitions add to a request.
 
     Tools are Chat Completions' ``{"type": "function", "function": {...}}`` dicts, the Responses
@@ -275,21 +300,23 @@ def count_tools(tools: Iterable[Any], *, model: str) -> int:
     The overheads are the cookbook's, fitted to the API's counts for gpt-4o / gpt-4o-mini
     (o200k_base models) and gpt-3.5-turbo / gpt-4 (cl100k_base models); the provider does not
     publish the format, so this is an estimate, and nested schemas (``items``, properties of
-    properties) are not counted.
+    properties) are not counted. ``encoding`` (an :class:`Encoding` or a built-in encoding's
+    name) counts instead of the model's, and its name picks the overheads.
 
     Raises:
-        KeyError: the model is not known.
+        KeyError: the model is not known (and no encoding was given).
         ValueError: no overheads are published for the model's encoding, or a tool is not a
             function tool (built-in tools such as ``web_search`` have no published estimate).
-        TypeError: a field has the wrong type.
+        TypeError: a field has the wrong type, or neither ``model`` nor ``encoding`` was given.
 
     >>> count_tools([{"type": "function", "function": {"name": "now", "description": "The time."}}], model="gpt-4o")
     22
     """
-    enc = encoding_for_model(model)
+    enc = _encoding_of(model, encoding)
     overheads = _TOOL_OVERHEADS.get(enc.name)
     if overheads is None:
-        raise ValueError(f"no published tool-definition overheads for {model!r} (encoding {enc.name})")
+        whose = f"{model!r} (encoding {enc.name})" if model is not None else f"encoding {enc.name}"
+        raise ValueError(f"no published tool-definition overheads for {whose}")
     if isinstance(tools, (str, bytes, Mapping)) or not isinstance(tools, Iterable):
         raise TypeError(f"tools must be a list of tool definitions, got {type(tools).__name__}")
     total = 0

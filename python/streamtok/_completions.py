@@ -12,8 +12,7 @@ from typing import Any
 
 from streamtok._encoding import Encoding
 from streamtok._fields import field, index, list_of, text_or_none
-from streamtok._native import StreamCounter
-from streamtok._usage import TokenUsage, reported_usage
+from streamtok._usage import TokenUsage, reported_usage, text_counter
 
 # The delta fields that servers stream reasoning in: DeepSeek's API, vLLM's and SGLang's reasoning
 # parsers send ``reasoning_content``; OpenRouter and newer vLLM send ``reasoning``. A server in
@@ -28,8 +27,8 @@ class ToolCallUsage:
         self.index = index
         #: The tool call's id, once a delta carried it.
         self.id: str | None = None
-        self._name = StreamCounter(encoding, max_open_bytes=max_open_bytes)
-        self._arguments = StreamCounter(encoding, max_open_bytes=max_open_bytes)
+        self._name = text_counter(encoding, max_open_bytes)
+        self._arguments = text_counter(encoding, max_open_bytes)
 
     @property
     def name_tokens(self) -> int:
@@ -66,9 +65,9 @@ class ChoiceUsage:
         self.tool_calls: dict[int, ToolCallUsage] = {}
         self._encoding = encoding
         self._max_open_bytes = max_open_bytes
-        self._content = StreamCounter(encoding, max_open_bytes=max_open_bytes)
-        self._refusal = StreamCounter(encoding, max_open_bytes=max_open_bytes)
-        self._reasoning = StreamCounter(encoding, max_open_bytes=max_open_bytes)
+        self._content = text_counter(encoding, max_open_bytes)
+        self._refusal = text_counter(encoding, max_open_bytes)
+        self._reasoning = text_counter(encoding, max_open_bytes)
 
     @property
     def content_tokens(self) -> int:

@@ -690,6 +690,29 @@ def _resolve(name: str) -> Encoding:
     return encoding_for_model(name)
 
 
+def _as_encoding(encoding: object) -> Encoding:
+    """The encoding an ``encoding=`` argument names: an :class:`Encoding` as it is, a built-in
+    encoding's name, or what :meth:`Encoding.from_tokenizer_json` takes (a path, the file's text,
+    its dict)."""
+    if isinstance(encoding, Encoding):
+        return encoding
+    if isinstance(encoding, str) and encoding in _native.ENCODING_NAMES:
+        return get_encoding(encoding)
+    if isinstance(encoding, dict) or (isinstance(encoding, str) and encoding.lstrip().startswith("{")):
+        return Encoding.from_tokenizer_json(encoding)
+    if isinstance(encoding, (str, os.PathLike)):
+        if not os.path.isfile(encoding):
+            raise ValueError(
+                f"encoding {os.fspath(encoding)!r} is neither a built-in encoding "
+                f"({', '.join(list_encoding_names())}) nor a tokenizer.json file"
+            )
+        return Encoding.from_tokenizer_json(encoding)
+    raise TypeError(
+        "encoding must be an Encoding, a built-in encoding's name, or a tokenizer.json "
+        f"(its path, its text or its dict), got {type(encoding).__name__}"
+    )
+
+
 def list_encoding_names() -> list[str]:
     """Names of the built-in encodings."""
     return list(_native.ENCODING_NAMES)

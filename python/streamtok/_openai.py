@@ -10,13 +10,15 @@ exact stream counter, so each delta costs time proportional to its own length.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
+import os
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, NoReturn, TypeVar
 
 from streamtok import _completions, _responses
 from streamtok._chat import PartTokens, count_input, count_messages, count_tools
+from streamtok._chat_template import ChatTemplate
 from streamtok._completions import ChoiceUsage, ToolCallUsage
-from streamtok._encoding import encoding_for_model
+from streamtok._encoding import Encoding, _as_encoding, encoding_for_model, get_encoding, list_encoding_names
 from streamtok._fields import field
 from streamtok._responses import OutputItemUsage
 from streamtok._sse import EventStreamDecoder
@@ -97,7 +99,9 @@ class StreamUsage:
     def __init__(
         self,
         *,
-        model: str,
+        model: str | None = None,
+        encoding: Encoding | str | os.PathLike[str] | dict[str, Any] | None = None,
+        chat_template: ChatTemplate | None = None,
         messages: Iterable[Any] | None = None,
         input: str | Iterable[Any] | None = None,  # noqa: A002 - the Responses API's name
         instructions: str | None = None,
@@ -107,13 +111,31 @@ class StreamUsage:
     ) -> None:
         """Count the prompt now; the completion is counted as the stream arrives.
 
+        The encoding is ``encoding`` when given, else ``chat_template``'s, else the one
+        :func:`encoding_for_model` gives for ``model``. ``encoding`` wins over ``model``: the
+        model name is then kept as a label (``self.model``) and may be any name, such as an open
+        model's that a vLLM, SGLang or Ollama server streams. ``encoding`` is an
+        :class:`Encoding`, a built-in encoding's name, or what :meth:`Encoding.from_tokenizer_json`
+        takes (a path, the file's text, its dict).
+
+        The prompt: with ``chat_template`` (a :class:`ChatTemplate`), ``prompt_tokens`` is its
+        exact count of the messages and tools with the generation prompt, as the server renders
+        them (the Responses API's ``instructions`` become a system message ahead of the
+        ``input``, a str a user message); without it, OpenAI's framing (see
+        :func:`count_messages`), which only a built-in encoding has: an encoding of another
+        model's tokenizer counts ``messages``, ``input`` or ``tools`` only with its chat template.
+
         ``max_open_bytes`` bounds the text each streamed channel holds while no piece boundary
         comes (default 8 MiB, as :meth:`Encoding.stream`): a delta past it raises ``ValueError``
         from :meth:`feed` (and the methods built on it), and the counts keep what arrived before.
 
         Raises:
-            KeyError: the model is not known.
-            ValueError: both ``messages`` and ``input`` / ``instructions`` were given.
+            KeyError: the model is not known (and no encoding was given).
+            TypeError: neither ``model`` nor ``encoding`` nor ``chat_template`` was given.
+            ValueError: both ``messages`` and ``input`` / ``instructions`` were given; the
+                encoding is neither a built-in name nor a tokenizer.json; ``encoding`` is not
+                ``chat_template``'s; a prompt of a tokenizer's encoding without its chat template;
+                the encoding cannot stream (as :meth:`Encoding.stream` says).
             TypeError, ValueError: as :func:`count_messages`, :func:`count_input` and
                 :func:`count_tools` raise.
         """
@@ -123,16 +145,40 @@ class StreamUsage:
             )
         if max_open_bytes is not None and max_open_bytes <= 0:
             raise ValueError("max_open_bytes must be a positive number of bytes")
+        if encoding is not None:
+            enc = _as_encoding(encoding)
+            if chat_template is not None and chat_template.encoding is not enc:
+                raise ValueError("chat_template counts with its own encoding; pass encoding= only when it is that one")
+        elif chat_template is not None:
+            enc = chat_template.encoding
+        elif model is not None:
+            enc = encoding_for_model(model)
+        else:
+            raise TypeError("StreamUsage needs model= (an OpenAI model name), encoding= or chat_template=")
+        # A stream it cannot count fails here, not at the first chunk.
+        enc.stream(max_open_bytes=max_open_bytes)
+        #: The model name given (None when only an encoding was).
         self.model = model
-        self.encoding = encoding_for_model(model)
+        #: The encoding that counts the stream.
+        self.encoding = enc
         self._max_open_bytes = max_open_bytes
-        prompt = 0
-        if messages is not None:
-            prompt += count_messages(messages, model=model, part_tokens=part_tokens)
-        if input is not None or instructions is not None:
-            prompt += count_input(input, model=model, instructions=instructions, part_tokens=part_tokens)
-        if tools is not None:
-            prompt += count_tools(tools, model=model)
+        if chat_template is not None:
+            prompt = _template_prompt(chat_template, messages, input, instructions, tools, part_tokens)
+        else:
+            has_prompt = messages is not None or input is not None or instructions is not None or tools is not None
+            if has_prompt and not _is_builtin(enc):
+                raise ValueError(
+                    f"OpenAI's prompt framing is known for the built-in encodings only, not {enc.name!r}: "
+                    "pass chat_template=ChatTemplate.from_tokenizer_config(...) to count an open model's "
+                    "prompt exactly, or leave the prompt out to count the completion only"
+                )
+            prompt = 0
+            if messages is not None:
+                prompt += count_messages(messages, model=model, encoding=enc, part_tokens=part_tokens)
+            if input is not None or instructions is not None:
+                prompt += count_input(input, model=model, encoding=enc, instructions=instructions, part_tokens=part_tokens)
+            if tools is not None:
+                prompt += count_tools(tools, model=model, encoding=enc)
         #: Prompt tokens of the messages (or input and instructions) and tools given (0 when none were).
         self.prompt_tokens = prompt
         #: The API of the stream, once a chunk or an event arrived.
@@ -317,9 +363,57 @@ class StreamUsage:
     def __repr__(self) -> str:
         parts = f"choices={len(self.choices)}" if self.api != "responses" else f"output={len(self.output)}"
         return (
-            f"StreamUsage(model={self.model!r}, prompt_tokens={self.prompt_tokens}, "
+            f"StreamUsage(model={self.model!r}, encoding={self.encoding.name!r}, prompt_tokens={self.prompt_tokens}, "
             f"completion_tokens={self.completion_tokens}, {parts})"
         )
+
+
+def _is_builtin(enc: Encoding) -> bool:
+    """Whether ``enc`` is one of the shared built-in encodings, whose models OpenAI's framing fits."""
+    return enc.name in list_encoding_names() and enc is get_encoding(enc.name)
+
+
+def _template_prompt(
+    template: ChatTemplate,
+    messages: Iterable[Any] | None,
+    input: str | Iterable[Any] | None,  # noqa: A002 - the Responses API's name
+    instructions: str | None,
+    tools: Iterable[Any] | None,
+    part_tokens: PartTokens | None,
+) -> int:
+    """The prompt tokens of a request as the model's chat template renders it, generation prompt
+    included; 0 when the request has no messages."""
+    if part_tokens is not None:
+        raise ValueError("part_tokens estimates parts in OpenAI's framing; a chat template renders the parts itself")
+    chat: list[Any] = []
+    if messages is not None:
+        chat = list(messages)
+    else:
+        if instructions is not None:
+            chat.append({"role": "system", "content": instructions})
+        if isinstance(input, str):
+            chat.append({"role": "user", "content": input})
+        elif input is not None:
+            for i, item in enumerate(input):
+                kind = field(item, "type")
+                if kind not in (None, "message"):
+                    raise ValueError(
+                        f"input item {i}: a {kind!r} item has no chat-template rendering here; pass messages instead"
+                    )
+                chat.append({"role": field(item, "role"), "content": field(item, "content")})
+    if not chat:
+        return 0
+    tool_list = None if tools is None else [_chat_tool(t) for t in tools]
+    return template.count(chat, tools=tool_list, add_generation_prompt=True)
+
+
+def _chat_tool(tool: Any) -> Any:
+    """A tool in Chat Completions' shape, which chat templates read; the Responses API's flat
+    ``{"type": "function", "name": ...}`` is nested as a server does."""
+    if isinstance(tool, Mapping) and "function" not in tool and "name" in tool:
+        flat = {k: v for k, v in dict(tool).items() if k != "type"}
+        return {"type": "function", "function": flat}
+    return tool
 
 
 def _refuse(current: Api, api: Api) -> NoReturn:

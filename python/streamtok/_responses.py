@@ -24,8 +24,7 @@ from typing import Any
 
 from streamtok._encoding import Encoding
 from streamtok._fields import field, index, list_of, text_or_none
-from streamtok._native import StreamCounter
-from streamtok._usage import TokenUsage, reported_usage
+from streamtok._usage import TokenUsage, reported_usage, text_counter
 
 
 def _digest() -> Any:
@@ -43,7 +42,7 @@ class _Text:
     __slots__ = ("chars", "counter", "digest")
 
     def __init__(self, encoding: Encoding, max_open_bytes: int | None = None) -> None:
-        self.counter = StreamCounter(encoding, max_open_bytes=max_open_bytes)
+        self.counter = text_counter(encoding, max_open_bytes)
         self.digest = _digest()
         self.chars = 0
 

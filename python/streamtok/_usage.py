@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from streamtok._encoding import Encoding
 from streamtok._fields import field, int_or_none
+from streamtok._native import StreamCounter
 
 
 @dataclass(frozen=True)
@@ -62,3 +64,11 @@ def reported_usage(reported: Any, where: str, *, responses: bool = False) -> Tok
     reasoning = int_or_none(field(field(reported, names[4]), "reasoning_tokens"), f"{where}.{names[4]}.reasoning_tokens")
     prompt, completion, total = figures
     return TokenUsage(prompt, completion, total, cached_tokens=cached, reasoning_tokens=reasoning)
+
+
+def text_counter(encoding: Encoding, max_open_bytes: int | None) -> StreamCounter:
+    """The counter of one streamed text channel. A tokenizer.json's encoding counts special-token
+    text as the special token, as its own tokenizer (the server's) always splits added tokens out
+    of text; OpenAI's encodings count streamed text as ordinary text, as tiktoken's usage does."""
+    allowed: Any = "all" if encoding._tokenizer_json is not None else frozenset()
+    return StreamCounter(encoding, allowed_special=allowed, max_open_bytes=max_open_bytes)

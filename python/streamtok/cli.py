@@ -1,4 +1,5 @@
-"""Count the tokens of files, directories or standard input, exactly as tiktoken would.
+"""Count the tokens of files, directories or standard input, exactly as tiktoken would (or as
+'tokenizers' would, for '--encoding path/to/tokenizer.json').
 
 'streamtok count' counts files, directories (recursively) and standard input ('-', the default);
 'streamtok tee' copies standard input to standard output as it arrives and shows the running token
@@ -8,6 +9,7 @@ count on standard error.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -16,8 +18,9 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
 
-from streamtok._encoding import encoding_for_model, get_encoding, list_encoding_names
-from streamtok._native import __version__
+from streamtok._encoding import Encoding, _as_encoding, encoding_for_model, list_encoding_names
+from streamtok._native import StreamCounter, __version__
+from streamtok._usage import text_counter
 
 CHUNK = 1 << 16
 # How often the tee progress line is redrawn, in seconds.
@@ -39,10 +42,21 @@ class _Failure(Exception):
         self.reason = reason
 
 
+@functools.cache
+def _encoding(encoding_name: str) -> Encoding:
+    """The encoding of ``--encoding``: a built-in name, or a tokenizer.json's path (loaded once)."""
+    return _as_encoding(encoding_name)
+
+
+def _counter(encoding_name: str, max_open: int | None) -> StreamCounter:
+    # A tokenizer.json's special tokens count as its tokenizer counts them (see text_counter).
+    return text_counter(_encoding(encoding_name), max_open)
+
+
 def _count_stream(source: BinaryIO, name: str, encoding_name: str, max_open: int | None) -> tuple[int, int, bool]:
     """Token count and byte count of ``source``, read in chunks through a stream counter, and
     whether it holds a NUL byte."""
-    counter = get_encoding(encoding_name).stream(max_open_bytes=max_open)
+    counter = _counter(encoding_name, max_open)
     size = 0
     nul = False
     while chunk := source.read(CHUNK):
@@ -204,7 +218,7 @@ def _parser() -> argparse.ArgumentParser:
     which = count.add_mutually_exclusive_group()
     which.add_argument("--model", "-m", help="model name, e.g. gpt-4o (default)")
     which.add_argument(
-        "--encoding", "-e", choices=list_encoding_names(), metavar="ENCODING", help=f"encoding name: {names}"
+        "--encoding", "-e", metavar="ENCODING", help=f"encoding name ({names}) or the path of a tokenizer.json"
     )
     count.add_argument("--json", action="store_true", help="print JSON (rows, total, errors) instead of a table")
     _limit_option(count)
@@ -218,7 +232,7 @@ def _parser() -> argparse.ArgumentParser:
     which = tee.add_mutually_exclusive_group()
     which.add_argument("--model", "-m", help="model name, e.g. gpt-4o (default)")
     which.add_argument(
-        "--encoding", "-e", choices=list_encoding_names(), metavar="ENCODING", help=f"encoding name: {names}"
+        "--encoding", "-e", metavar="ENCODING", help=f"encoding name ({names}) or the path of a tokenizer.json"
     )
     _limit_option(tee)
     return parser
@@ -257,7 +271,7 @@ def _tee(encoding_name: str, max_open: int | None) -> int:
     if sys.stdin is None or sys.stdout is None:
         _say(f"standard {'input' if sys.stdin is None else 'output'} is closed; tee needs both")
         return 1
-    counter = get_encoding(encoding_name).stream(max_open_bytes=max_open)
+    counter = _counter(encoding_name, max_open)
     counting: str | None = None  # why counting stopped, if it did
     out = sys.stdout.buffer
     err = sys.stderr if sys.stderr is not None else open(os.devnull, "w")  # noqa: SIM115
@@ -311,6 +325,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.encoding:
         encoding_name = args.encoding
+        if encoding_name not in list_encoding_names() and not os.path.isfile(encoding_name):
+            _say(
+                f"unknown encoding {encoding_name!r}: name one of {', '.join(list_encoding_names())}, "
+                "or give the path of a tokenizer.json"
+            )
+            return 2
+        try:
+            _counter(encoding_name, None)
+        except (ValueError, OSError) as e:  # a malformed file, or one that cannot be streamed yet
+            _say(f"{encoding_name}: {e}")
+            return 2
     else:
         model = args.model or "gpt-4o"
         try:
@@ -318,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyError:
             _say(
                 f"unknown model {model!r}: name its encoding with --encoding instead, "
-                f"one of {', '.join(list_encoding_names())}"
+                f"one of {', '.join(list_encoding_names())}, or the path of its tokenizer.json"
             )
             return 2
     if args.command == "tee":
