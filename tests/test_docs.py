@@ -15,6 +15,8 @@ import streamtok._models
 import streamtok.load
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+# User guides beside the README whose python blocks run on their own too.
+GUIDES = [Path(__file__).resolve().parent.parent / "docs" / "open-models.md"]
 
 
 # A block right after this marker talks to a chat server; tests/test_usage_readme.py runs it
@@ -22,9 +24,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 NEEDS_SERVER = "<!-- needs a chat server"
 
 
-def _python_blocks() -> list[str]:
-    """The README's python blocks that run on their own."""
-    found = re.finditer(r"(<!--[^\n]*-->\n)?```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+def _python_blocks(path: Path = README) -> list[str]:
+    """The python blocks of a guide (the README by default) that run on their own."""
+    found = re.finditer(r"(<!--[^\n]*-->\n)?```python\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
     return [m[2] for m in found if not (m[1] or "").startswith(NEEDS_SERVER)]
 
 
@@ -32,6 +34,14 @@ def _python_blocks() -> list[str]:
 def test_readme_python_block_runs(index: int, capsys: pytest.CaptureFixture[str]) -> None:
     # Run as a script would be, so a block's `if __name__ == "__main__":` part runs too.
     exec(compile(_python_blocks()[index], f"README.md block {index}", "exec"), {"__name__": "__main__"})
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("guide", "index"), [(g, i) for g in GUIDES for i in range(len(_python_blocks(g)))], ids=lambda x: getattr(x, "name", x)
+)
+def test_guide_python_block_runs(guide: Path, index: int, capsys: pytest.CaptureFixture[str]) -> None:
+    exec(compile(_python_blocks(guide)[index], f"{guide.name} block {index}", "exec"), {"__name__": "__main__"})
     capsys.readouterr()
 
 

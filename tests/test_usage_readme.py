@@ -88,12 +88,6 @@ def test_readme_counts_a_streamed_responses_api_response(server: ChatServer, cap
     assert printed == f"{ANSWER}\n{prompt} + {completion} = {prompt + completion} tokens\n"
 
 
-def test_readme_reasoning_example(capsys: pytest.CaptureFixture[str]) -> None:
-    exec(compile(_block("reasoning_content"), "README.md reasoning", "exec"), {})
-    reasoning, content = tokens("Two plus two is four."), tokens("4")
-    assert capsys.readouterr().out == f"{reasoning} {content} {reasoning + content}\n"
-
-
 def test_readme_proxy_example(capsys: pytest.CaptureFixture[str]) -> None:
     exec(compile(_block("def relay("), "README.md proxy", "exec"), {})
     prompt = chat_formula.messages_tokens([{"role": "user", "content": "Hi"}], "gpt-4o")
