@@ -15,13 +15,11 @@ delta, against one encode of the final text by the reference, in alternating rou
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import competitors
 import pytest
-from conftest import CORPUS, STREAM_FILES, corpus_text
+from conftest import CORPUS, STREAM_FILES, corpus_text, token_deltas
 from test_bench_count import ROUNDS, _alternating_rounds
+from test_bench_stream import _paired, _stream
 
 MODELS = list(competitors.OPEN_MODELS)
 CASES = [(model, path) for model in MODELS for path in CORPUS]
@@ -50,31 +48,6 @@ def test_open_alternating_rounds(benchmark, model, path):
                                 samples=samples, exact=exact, missing=missing)
 
 
-def _deltas(enc, ids: list[int]) -> list[str]:
-    """The text of ``ids`` cut where a token ends (whole characters only), as APIs stream it."""
-    deltas: list[str] = []
-    pending = b""
-    for token in ids:
-        pending += enc.decode_single_token_bytes(token)
-        try:
-            deltas.append(pending.decode("utf-8"))
-            pending = b""
-        except UnicodeDecodeError:
-            continue
-    if pending:
-        deltas.append(pending.decode("utf-8", "replace"))
-    return deltas
-
-
-def _stream(enc, deltas: list[str]) -> int:
-    counter = enc.stream()
-    push = counter.push
-    for delta in deltas:
-        push(delta)
-    return counter.finish()
-
-
-PAIRED_ROUNDS = 21
 STREAM_CASES = [(model, path) for model in MODELS for path in STREAM_FILES]
 
 
@@ -91,20 +64,11 @@ def test_open_stream(benchmark, model, path):
     except ValueError as e:
         pytest.skip(f"{model}: streamtok does not stream this file yet ({e})")
     expected = adapters[ref].encode(text)
-    deltas = _deltas(enc, expected)
+    # Cut where streamtok's tokens end: the reference's, which the one-shot group checks.
+    deltas = token_deltas(enc, text)
     assert "".join(deltas) == text
     reference = adapters[ref].count
     assert benchmark(_stream, enc, deltas) == len(expected)
-    ratios, stream_s, ref_s = [], [], []
-    for _ in range(PAIRED_ROUNDS):
-        t0 = time.process_time()
-        _stream(enc, deltas)
-        t1 = time.process_time()
-        reference(text)
-        t2 = time.process_time()
-        stream_s.append(t1 - t0)
-        ref_s.append(t2 - t1)
-        ratios.append((t1 - t0) / max(t2 - t1, 1e-9))
+    ratio, stream_s, ref_s = _paired(lambda: _stream(enc, deltas), lambda: reference(text))
     benchmark.extra_info.update(model=model, reference=ref, bytes=len(text.encode()), deltas=len(deltas),
-                                paired_ratio=statistics.median(ratios), stream_seconds=statistics.median(stream_s),
-                                reference_seconds=statistics.median(ref_s))
+                                paired_ratio=ratio, stream_seconds=stream_s, reference_seconds=ref_s)
