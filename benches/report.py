@@ -4,7 +4,7 @@
                              [--timer cpu|wall] [pytest args...]
 
 One command runs every group (count and encode per corpus file, long pieces, streaming, batch,
-first use) for streamtok, tiktoken and every installed competitor, and prints the tables with
+first use, open-weight models' files) for streamtok, tiktoken and every installed competitor, and prints the tables with
 the machine described. Every figure is a ratio of medians measured in the same run, so the
 machine's noise hits both sides. ``--from-json`` renders a saved run without running anything;
 extra arguments go to pytest (``-k count`` runs one group).
@@ -31,7 +31,7 @@ sys.path.insert(0, str(BENCHES))
 # Groups that time one thread: on a shared machine their CPU time is steadier than their wall
 # time, which counts the time other processes hold the core. Batches (threads) and first use (a
 # child process) need the wall clock.
-ONE_THREAD_FILES = ["test_bench_count.py", "test_bench_stream.py"]
+ONE_THREAD_FILES = ["test_bench_count.py", "test_bench_stream.py", "test_bench_open.py"]
 TIMERS = {"cpu": "time.process_time", "wall": "time.perf_counter"}
 
 
@@ -40,7 +40,10 @@ def _pytest(paths: list[str], timer: str, extra: list[str]) -> tuple[int, list[d
         out = Path(tmp) / "bench.json"
         cmd = [sys.executable, "-m", "pytest", *paths, "--benchmark-only", f"--benchmark-json={out}",
                "-q", "-p", "no:randomly", "--benchmark-max-time=0.5", "--benchmark-min-rounds=5",
-               "--benchmark-disable-gc", f"--benchmark-timer={TIMERS[timer]}", *extra]
+               "--benchmark-disable-gc", f"--benchmark-timer={TIMERS[timer]}",
+               # When -k selects nothing in one half, pytest-benchmark warns that it saves nothing,
+               # which the suite's warnings-as-errors would turn into a failed run.
+               "-W", "ignore:Not saving anything", *extra]
         print(f"report.py: {' '.join(cmd[1:])}", file=sys.stderr)
         code = subprocess.run(cmd, cwd=BENCHES.parent).returncode
         code = 0 if code == 5 else code  # 5: -k selected nothing here
@@ -74,7 +77,7 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {}
-    for package in ["streamtok", "tiktoken", *competitors.NAMES]:
+    for package in ["streamtok", "tiktoken", *competitors.NAMES, *competitors.OPEN_PACKAGES]:
         try:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
@@ -368,10 +371,126 @@ def paired_headline(run: Run) -> list[str]:
     return [*lines, ""]
 
 
+def _open_calls(x: dict) -> dict[str, float]:
+    return {call: statistics.median(times) for call, times in x["samples"].items()}
+
+
+def _round_ratio(x: dict, num: str, den: str) -> float:
+    """Median over the rounds of ``num``'s time ÷ ``den``'s in the same round."""
+    a, b = x["samples"].get(num), x["samples"].get(den)
+    return statistics.median(p / max(q, 1e-12) for p, q in zip(a, b)) if a and b else NAN
+
+
+def open_tables(run: Run) -> list[str]:
+    """The open-weight models' files (test_bench_open.py): speed, ratios and exactness per file."""
+    per_model: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for (model, name), bs in run.kind("open").items():
+        per_model[model].append((name, bs[0]["extra_info"]))
+    if not per_model:
+        return []
+    pairs = [("streamtok count", "fastokens count"), ("streamtok encode", "fastokens encode")]
+    lines = ["### Open-weight tokenizers on the corpus: MB/s in alternating rounds", "",
+             "All corpus bytes ÷ the sum of each call's median time over the rounds; the ratios divide "
+             "those sums, and in brackets give the median over the files of the median over rounds of "
+             "the two calls' times in the same round. The reference is the file's own library: "
+             "`tokenizers` (`Tokenizer.encode(text, add_special_tokens=False)`) for a tokenizer.json, "
+             "tiktoken with the same ranks, pattern and special tokens for a tiktoken file. fastokens' "
+             "count is `len(Tokenizer.encode_ordinary(text))` (it has no count).", "",
+             "| model | reference | reference MB/s | streamtok `count` MB/s | streamtok `encode_ordinary` MB/s "
+             "| fastokens count MB/s | fastokens ids MB/s | streamtok `count` × reference "
+             "| streamtok `count` ÷ fastokens count | streamtok `encode_ordinary` ÷ fastokens ids |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    details: list[str] = []
+    for model, rows in per_model.items():
+        ref = rows[0][1]["reference"]
+        total = sum(x["bytes"] for _, x in rows) / 1e6
+        sums: dict[str, float] = defaultdict(float)
+        for _, x in rows:
+            for call, t in _open_calls(x).items():
+                sums[call] += t
+        mbps = {call: total / t for call, t in sums.items()}
+
+        def speed(call: str) -> str:
+            return f"{mbps[call]:.1f}" if call in mbps else "–"
+
+        def ratio(num: str, den: str) -> str:
+            if num not in sums or den not in sums:
+                return "–"
+            med = statistics.median(_round_ratio(x, den, num) for _, x in rows)
+            return f"{_fmt(sums[den] / sums[num], 2)} ({_fmt(med, 2)})"
+
+        lines.append(f"| {model} | {ref.split()[0]} | {speed(ref)} | {speed('streamtok count')} "
+                     f"| {speed('streamtok encode')} | {speed('fastokens count')} | {speed('fastokens encode')} "
+                     f"| {ratio('streamtok count', ref)} | " + " | ".join(ratio(a, b) for a, b in pairs) + " |")
+        for name, x in rows:
+            med, mb = _open_calls(x), x["bytes"] / 1e6
+
+            def file_speed(call: str) -> str:
+                return f"{mb / med[call]:.1f}" if call in med else "–"
+
+            st_ft = _round_ratio(x, "fastokens count", "streamtok count")
+            details.append(f"| {model} | {name} | {mb:.3f} | {file_speed(ref)} | {file_speed('streamtok count')} "
+                           f"| {file_speed('fastokens count')} | {_fmt(st_ft, 2)} |")
+    lines += ["", "Per file (medians over the rounds):", "",
+              "| model | file | MB | reference MB/s | streamtok `count` MB/s | fastokens count MB/s "
+              "| streamtok `count` ÷ fastokens, alternating rounds |",
+              "|---|---|---|---|---|---|---|", *details, ""]
+    libraries = ["streamtok", "fastokens"]
+    lines += ["### Exactness of the open-weight tokenizers on the corpus (count and ids against the reference, every file)", "",
+              "| model | " + " | ".join(libraries) + " |", "|---|" + "---|" * len(libraries)]
+    for model, rows in per_model.items():
+        cells = []
+        for lib in libraries:
+            missing = rows[0][1].get("missing", {}).get(lib)
+            if missing:
+                cells.append(f"not run: {missing}")
+                continue
+            bad = sorted({name for name, x in rows for call, ok in x["exact"].items() if call.startswith(lib + " ") and not ok})
+            n = len(rows)
+            cells.append(f"exact ({n}/{n} files)" if not bad else f"**NOT exact** on {len(bad)}/{n}: {', '.join(bad)}")
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def open_stream_table(run: Run) -> list[str]:
+    rows = []
+    for (model, name), bs in run.kind("open-stream").items():
+        b = bs[0]
+        x = b["extra_info"]
+        rows.append(f"| {model} | {name} | {x['deltas']} | {x['reference']} | {x['paired_ratio']:.2f} "
+                    f"| {Run.median(b) / x['reference_seconds']:.2f} | {Run.median(b) / x['deltas'] * 1e9:.0f} |")
+    if not rows:
+        return []
+    return ["### Streams of the open-weight tokenizers: exact count after every token-sized delta (target ≤ 0.5)", "",
+            "Deltas cut where the reference's tokens end (whole characters only). Encodings whose streams "
+            "streamtok refuses are skipped (the run's skip messages say which).", "",
+            "| model | file | deltas | reference | whole stream ÷ one reference encode of the final text, "
+            "alternating rounds (median ratio) | the same, timed apart | ns per push |",
+            "|---|---|---|---|---|---|---|", *rows, ""]
+
+
+def open_load_table(run: Run) -> list[str]:
+    rows = []
+    for (model,), bs in run.kind("openload").items():
+        st = next((b for b in bs if b["extra_info"]["impl"] == "streamtok"), None)
+        for b in bs:
+            x = b["extra_info"]
+            vs = x["first_use_cpu_ms"] / st["extra_info"]["first_use_cpu_ms"] if st else NAN
+            rows.append(f"| {model} | {x['bytes'] / 1e6:.1f} | {x['impl']} | {x['first_use_ms']:.0f} "
+                        f"| {x['first_use_cpu_ms']:.0f} | {_fmt(vs, 2)} | {Run.median(b) * 1e3:.0f} "
+                        f"| {x['rss_kib'] / 1024:.1f} |")
+    if not rows:
+        return []
+    return ["### Loading an open-weight model's file in a fresh process: import, load, count \"hi\"", "",
+            "| model | file MB | library | first use, ms (in process) | its CPU time, ms | CPU time ÷ streamtok's "
+            "| whole process, ms | VmRSS after, MiB |",
+            "|---|---|---|---|---|---|---|---|", *rows, ""]
+
+
 def timer_line(data: dict) -> str:
     timer = data.get("streamtok_timer", "wall")
     if timer == "cpu":
-        return ("Timer: the one-thread groups (count, encode, long pieces, streaming) in process CPU time, "
+        return ("Timer: the one-thread groups (count, encode, long pieces, streaming, open-weight models) in process CPU time, "
                 "which leaves out the time other processes hold the core; batches and first use in wall time.")
     return "Timer: wall time for every group."
 
@@ -399,6 +518,9 @@ def table(data: dict) -> str:
     lines += batch_table(run)
     lines += large_table(run)
     lines += load_table(run)
+    lines += open_tables(run)
+    lines += open_stream_table(run)
+    lines += open_load_table(run)
     return "\n".join(lines)
 
 

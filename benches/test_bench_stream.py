@@ -52,17 +52,25 @@ def _stream(enc: streamtok.Encoding, deltas: list[str]) -> int:
 PAIRED_ROUNDS = 21
 
 
-def _paired_ratio(a, b) -> float:
-    """Median over alternating rounds of (CPU time of a) / (CPU time of b)."""
-    ratios = []
+def _paired(a, b) -> tuple[float, float, float]:
+    """Median over alternating rounds of (CPU time of a) / (CPU time of b), and the median
+    CPU time of each."""
+    ratios, times_a, times_b = [], [], []
     for _ in range(PAIRED_ROUNDS):
         t0 = time.process_time()
         a()
         t1 = time.process_time()
         b()
         t2 = time.process_time()
+        times_a.append(t1 - t0)
+        times_b.append(t2 - t1)
         ratios.append((t1 - t0) / max(t2 - t1, 1e-9))
-    return statistics.median(ratios)
+    return statistics.median(ratios), statistics.median(times_a), statistics.median(times_b)
+
+
+def _paired_ratio(a, b) -> float:
+    """Median over alternating rounds of (CPU time of a) / (CPU time of b)."""
+    return _paired(a, b)[0]
 
 
 def test_streamtok_stream(benchmark, case):
