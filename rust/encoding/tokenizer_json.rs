@@ -26,7 +26,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use unicode_normalization_alignments::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 fn malformed(what: impl Into<String>) -> Error {
@@ -65,6 +65,14 @@ pub(crate) struct Pipeline {
     /// The tokens recognised with no special token allowed, and with every one allowed.
     none: Stages,
     all: Stages,
+    /// [`Pipeline::find_one_pass`], worked out once (it compares every pair of added tokens).
+    one_pass: bool,
+    /// The matcher of a stream that allows no special token, made once: a stream is made per
+    /// choice and per channel of a response, and the matcher of a large added vocabulary takes
+    /// milliseconds to build.
+    stream_none: OnceLock<Option<Arc<SpecialMatcher>>>,
+    /// The same for a stream that allows every special token.
+    stream_all: OnceLock<Option<Arc<SpecialMatcher>>>,
 }
 
 /// What the pipeline makes of a text, in order: added tokens, and stretches of ordinary text
@@ -87,9 +95,19 @@ fn nfc(text: &str) -> Cow<'_, str> {
 
 impl Pipeline {
     fn new(nfc: bool, prefix_space: bool, added: Vec<Added>) -> Pipeline {
-        let mut p = Pipeline { nfc, prefix_space, added, none: empty_stages(), all: empty_stages() };
+        let mut p = Pipeline {
+            nfc,
+            prefix_space,
+            added,
+            none: empty_stages(),
+            all: empty_stages(),
+            one_pass: false,
+            stream_none: OnceLock::new(),
+            stream_all: OnceLock::new(),
+        };
         p.none = p.stages_of(|a| !a.special);
         p.all = p.stages_of(|_| true);
+        p.one_pass = p.find_one_pass();
         p
     }
 
@@ -133,7 +151,7 @@ impl Pipeline {
     /// a token `r` of the first and reach into it (`n` holds `r`, or an end of `n` is a start of
     /// `r`): the one pass would take `n` where the first pass takes `r`. Where `r` starts first,
     /// both take `r`.
-    fn one_pass(&self) -> bool {
+    fn find_one_pass(&self) -> bool {
         let reaches_into = |n: &[u8], r: &[u8]| {
             n.windows(r.len()).any(|w| w == r) || (1..n.len().min(r.len())).any(|k| n.ends_with(&r[..k]))
         };
@@ -142,7 +160,7 @@ impl Pipeline {
     }
 
     /// The matcher of a stream that allows the special tokens of `allowed`: with the added
-    /// tokens that are no special token, longest first (see [`Pipeline::one_pass`]).
+    /// tokens that are no special token, longest first (see [`Pipeline::find_one_pass`]).
     fn stream_matcher(&self, allowed: Option<&SpecialMatcher>) -> SpecialMatcher {
         let texts: HashSet<&[u8]> = allowed.map(|m| m.allowed_texts().collect()).unwrap_or_default();
         let mut kept: Vec<&Added> =
@@ -421,11 +439,22 @@ impl Encoding {
             "its tokenizer.json normalizes text (NFC), which a delta can change across its seam"
         } else if p.prefix_space {
             "its tokenizer.json puts a space before the text (ByteLevel add_prefix_space)"
-        } else if !p.one_pass() {
+        } else if !p.one_pass {
             "its tokenizer.json has added tokens matched after normalization that overlap ones matched before"
         } else {
-            let matcher = p.stream_matcher(allowed.as_deref());
-            return Ok((!matcher.is_empty()).then(|| Arc::new(matcher)));
+            let made = || {
+                let matcher = p.stream_matcher(allowed.as_deref());
+                (!matcher.is_empty()).then(|| Arc::new(matcher))
+            };
+            let all = |m: &SpecialMatcher| {
+                let texts: HashSet<&[u8]> = m.allowed_texts().collect();
+                p.added.iter().filter(|a| a.special).all(|a| texts.contains(a.text.as_bytes()))
+            };
+            return Ok(match allowed.as_deref() {
+                None => p.stream_none.get_or_init(made).clone(),
+                Some(m) if all(m) => p.stream_all.get_or_init(made).clone(),
+                Some(_) => made(),
+            });
         };
         Err(Error::NoStreams(self.name.clone(), why))
     }
