@@ -284,13 +284,17 @@ impl Window {
     /// The masks of `bytes` from `base`.
     #[inline]
     pub(super) fn new(bytes: &[u8], base: usize, family: Family) -> Window {
-        Self::with(bytes, base, family, has_avx2())
+        let mut window = Window { masks: Block::default(), base, family, avx2: has_avx2() };
+        window.remake(bytes, base);
+        window
     }
 
-    /// [`Window::new`], AVX2 used when `avx2` (which only [`has_avx2`] may make true).
+    /// Makes the masks of `bytes` from `base`, in place (the window is moved about with the
+    /// iterator of pieces; a new one returned would be copied over it).
     #[inline(never)]
-    fn with(bytes: &[u8], base: usize, family: Family, avx2: bool) -> Window {
-        Window { masks: block(bytes, base, family, avx2), base, family, avx2 }
+    fn remake(&mut self, bytes: &[u8], base: usize) {
+        self.masks = block(bytes, base, self.family, self.avx2);
+        self.base = base;
     }
 
     /// Whether a piece at `at` is seen with the masks at hand, without making new ones.
@@ -309,7 +313,7 @@ impl Window {
     pub(super) fn piece(&mut self, bytes: &[u8], at: usize) -> Option<usize> {
         debug_assert!(starts_ascii(&bytes[at..]));
         if !self.holds(at) {
-            *self = Window::with(bytes, at, self.family, self.avx2);
+            self.remake(bytes, at);
         }
         match self.decide(bytes, at) {
             Decided::Length(n) => Some(n),
@@ -322,7 +326,7 @@ impl Window {
     /// start (out of line: about once a block).
     #[inline(never)]
     fn decide_from_start(&mut self, bytes: &[u8], at: usize) -> Option<usize> {
-        *self = Window::with(bytes, at, self.family, self.avx2);
+        self.remake(bytes, at);
         match self.decide(bytes, at) {
             Decided::Length(n) => Some(n),
             Decided::Beyond | Decided::Scanner => None,
