@@ -56,7 +56,7 @@ trait OnPiece {
 /// entries of: a text's pieces look up entries all over the piece caches, which in a process that
 /// counts many texts are mostly out of the CPU's caches, and each lookup would wait for memory
 /// alone.
-const AHEAD: usize = 8;
+const AHEAD: usize = 16;
 
 /// Calls `on.piece` for every piece of `text`, in order. Pieces are scanned, and their cache
 /// entries prefetched, [`AHEAD`] pieces before `on` sees them, so that the waits for memory of
@@ -78,8 +78,10 @@ fn each_piece<'t>(
     }
     let mut ring = [(0, 0, Key::None); AHEAD];
     let mut held = 0;
-    for (slot, piece) in ring.iter_mut().zip(&mut pieces) {
-        *slot = look(caches, bytes, piece);
+    // A loop of its own rather than a zip of the ring with the pieces, which does not inline.
+    while held < AHEAD {
+        let Some(piece) = pieces.next() else { break };
+        ring[held] = look(caches, bytes, piece);
         held += 1;
     }
     let mut head = 0;
