@@ -143,14 +143,21 @@ struct Entry<const W: usize, const V: usize> {
     value: [u128; V],
 }
 
-// SAFETY: an entry is plain `u128`s; all zeros is the empty entry.
-unsafe impl<const W: usize, const V: usize> Zeroable for Entry<W, V> {}
+/// The entries of one set, aligned to 128 bytes: no entry straddles two cache lines, and a set
+/// of 128 bytes is one aligned pair of lines (which a core's L2 prefetcher fetches together).
+/// Every set is a multiple of 128 bytes long, so the alignment adds nothing.
+#[derive(Clone, Copy)]
+#[repr(C, align(128))]
+struct Set<const W: usize, const V: usize, const WAYS: usize>([Entry<W, V>; WAYS]);
+
+// SAFETY: a set is plain `u128`s; all zeros is a set of empty entries.
+unsafe impl<const W: usize, const V: usize, const WAYS: usize> Zeroable for Set<W, V, WAYS> {}
 
 /// `WAYS`-way set-associative table from keys of `W` words (pieces of up to [`key_max`]`(W)`
 /// bytes) to values of `V` words (up to `5 V` ids), with up to `2^BITS` sets: it starts with a
 /// sixteenth of them and doubles whenever a quarter of its entries are in use.
 pub struct PieceCache<const W: usize, const V: usize, const BITS: u32, const WAYS: usize = 2> {
-    entries: Box<[Entry<W, V>]>,
+    sets: Box<[Set<W, V, WAYS>]>,
     /// log2 of the sets now.
     bits: u32,
     /// Entries in use.
@@ -174,7 +181,7 @@ impl<const W: usize, const V: usize, const BITS: u32, const WAYS: usize> Default
     fn default() -> Self {
         let bits = BITS.saturating_sub(GROWTHS).max(1);
         // Zeroed memory: only the sets that pieces fill become resident.
-        PieceCache { entries: zeroed_slice(WAYS << bits), bits, used: 0 }
+        PieceCache { sets: zeroed_slice(1 << bits), bits, used: 0 }
     }
 }
 
@@ -199,10 +206,10 @@ impl<const W: usize, const V: usize, const BITS: u32, const WAYS: usize> PieceCa
         hash_packed(folded)
     }
 
-    /// The first entry of the set of a key whose [`hash_of`](Self::hash_of) is `hash`.
+    /// The set of a key whose [`hash_of`](Self::hash_of) is `hash`.
     #[inline(always)]
     fn set_of(&self, hash: u64) -> usize {
-        (hash >> (64 - self.bits)) as usize * WAYS
+        (hash >> (64 - self.bits)) as usize
     }
 
     /// The tokens kept for `key`, if any.
@@ -217,11 +224,14 @@ impl<const W: usize, const V: usize, const BITS: u32, const WAYS: usize> PieceCa
         self.get_in(self.set_of(hash), key)
     }
 
-    /// [`get`](Self::get) in the set that starts at entry `set` (any set: a stale one misses).
+    /// [`get`](Self::get) in the set `set` (any set: a stale one misses).
     #[inline(always)]
     fn get_in(&self, set: usize, key: [u128; W]) -> Option<Cached<'_>> {
-        // Empty entries have key 0, which no real key (length at least 1) equals.
-        self.entries.get(set..set + WAYS)?.iter().find(|e| e.key == key).map(|e| Cached(&e.value))
+        let entries = &self.sets.get(set)?.0;
+        // Every way compared, then one branch: which way holds a piece is anyone's guess, and a
+        // branch a way would often guess wrong. Empty entries have key 0, which no real key
+        // (length at least 1) equals.
+        entries.iter().find(|e| e.key == key).map(|e| Cached(&e.value))
     }
 
     /// Starts loading the set of `key`, so that a [`get`](Self::get) a little later finds it
@@ -237,17 +247,17 @@ impl<const W: usize, const V: usize, const BITS: u32, const WAYS: usize> PieceCa
         self.prefetch_set(self.set_of(hash));
     }
 
-    /// [`prefetch`](Self::prefetch) of the set that starts at entry `set`.
+    /// [`prefetch`](Self::prefetch) of the set `set`.
     #[inline(always)]
     fn prefetch_set(&self, set: usize) {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let Some(set) = self.entries.get(set..set + WAYS) else { return };
+            let Some(Set(set)) = self.sets.get(set) else { return };
             // The first line of the first two entries; entries of 32 bytes share lines, so
             // there the line of the third (the second line of a four-way set).
             let second = if std::mem::size_of::<Entry<W, V>>() > 32 { 1 } else { 2 };
-            // SAFETY: prefetching reads nothing and cannot fault; both point into `entries`.
+            // SAFETY: prefetching reads nothing and cannot fault; both point into `sets`.
             unsafe {
                 _mm_prefetch::<_MM_HINT_T0>((&set[0] as *const Entry<W, V>).cast());
                 if let Some(next) = set.get(second) {
@@ -267,7 +277,7 @@ impl<const W: usize, const V: usize, const BITS: u32, const WAYS: usize> PieceCa
         let Some(value) = value_of(ids) else { return };
         let hash = Self::hash_of(key);
         let at = self.set_of(hash);
-        let set = &mut self.entries[at..][..WAYS];
+        let set = &mut self.sets[at].0;
         let way = match set.iter().position(|e| e.key == key) {
             Some(way) => way,
             None => match set.iter().position(|e| e.key == [0; W]) {
@@ -279,7 +289,7 @@ impl<const W: usize, const V: usize, const BITS: u32, const WAYS: usize> PieceCa
             },
         };
         set[way] = Entry { key, value };
-        if self.used * 4 > self.entries.len() && self.bits < BITS {
+        if self.used * 4 > WAYS << self.bits && self.bits < BITS {
             self.grow();
         }
     }
@@ -290,14 +300,14 @@ impl<const W: usize, const V: usize, const BITS: u32, const WAYS: usize> PieceCa
     #[inline(never)]
     fn grow(&mut self) {
         let bits = self.bits + 1;
-        let mut entries: Box<[Entry<W, V>]> = zeroed_slice(WAYS << bits);
-        for e in self.entries.iter().filter(|e| e.key != [0; W]) {
-            let at = (Self::hash_of(e.key) >> (64 - bits)) as usize * WAYS;
-            if let Some(free) = entries[at..][..WAYS].iter_mut().find(|x| x.key == [0; W]) {
+        let mut sets: Box<[Set<W, V, WAYS>]> = zeroed_slice(1 << bits);
+        for e in self.sets.iter().flat_map(|s| &s.0).filter(|e| e.key != [0; W]) {
+            let at = (Self::hash_of(e.key) >> (64 - bits)) as usize;
+            if let Some(free) = sets[at].0.iter_mut().find(|x| x.key == [0; W]) {
                 *free = *e;
             }
         }
-        self.entries = entries;
+        self.sets = sets;
         self.bits = bits;
     }
 }
@@ -597,7 +607,7 @@ mod tests {
             for (i, &k) in keys.iter().enumerate().skip(WAYS) {
                 let hash = PieceCache::<W, V, BITS, WAYS>::hash_of(k);
                 let (set, way) = (c.set_of(hash), hash as usize % WAYS);
-                let before: Vec<[u128; W]> = c.entries[set..][..WAYS].iter().map(|e| e.key).collect();
+                let before: Vec<[u128; W]> = c.sets[set].0.iter().map(|e| e.key).collect();
                 c.insert(k, &[i as Rank]);
                 for (w, old) in before.iter().enumerate() {
                     assert_eq!(c.get(*old).is_some(), w != way, "way {w} of {WAYS}");
@@ -640,21 +650,22 @@ mod tests {
     #[test]
     fn a_table_grows_to_its_last_size_keeping_its_keys() {
         let mut c = PieceCache::<1, 1, 8, 4>::default();
-        assert_eq!(c.entries.len(), 4 << 4);
+        let entries = |c: &PieceCache<1, 1, 8, 4>| c.sets.len() * 4;
+        assert_eq!(entries(&c), 4 << 4);
         let key = |i: u32| key_at::<1>(&i.to_le_bytes(), 0, 4);
-        let mut sizes = vec![c.entries.len()];
+        let mut sizes = vec![entries(&c)];
         for i in 0..300u32 {
             let held: Vec<u32> = (0..i).filter(|&j| c.get(key(j)).is_some()).collect();
             c.insert(key(i), &[i]);
-            if *sizes.last().unwrap() != c.entries.len() {
-                sizes.push(c.entries.len());
+            if *sizes.last().unwrap() != entries(&c) {
+                sizes.push(entries(&c));
                 // Growing loses no key (the insert that makes it filled an empty entry).
                 assert!(held.iter().all(|&j| c.get(key(j)).is_some()), "at {i}");
                 assert_eq!(c.used, held.len() + 1);
             }
         }
         assert_eq!(sizes, [64, 128, 256, 512, 1024]);
-        assert_eq!(c.used, c.entries.iter().filter(|e| e.key != [0; 1]).count());
+        assert_eq!(c.used, c.sets.iter().flat_map(|s| &s.0).filter(|e| e.key != [0; 1]).count());
         // The last size holds 300 keys at under a third of its entries: nearly all stay.
         let kept = (0..300u32).filter(|&i| c.get(key(i)).is_some_and(|v| v.count() == 1)).count();
         assert!(kept >= 295, "{kept}");

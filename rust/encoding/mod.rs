@@ -54,33 +54,123 @@ fn offset(bytes: &[u8], piece: &[u8]) -> usize {
     piece.as_ptr() as usize - bytes.as_ptr() as usize
 }
 
-/// Calls `f(caches, start, len, key)` for every piece of `text`, `key` the piece's key in the
-/// piece caches. The next piece is scanned, and its cache entry prefetched, before `f` sees the
-/// current one, so that the scanner's work hides the wait for memory.
+/// What a one-shot call does with each piece (`start`, `len` and its key in the piece caches): a
+/// method rather than a closure, so that it can be made to inline into the loop over pieces
+/// (its path for a piece the caches have is short; the rest is a call).
+trait OnPiece {
+    fn piece(&mut self, caches: &mut PieceCaches, start: usize, len: usize, key: Key);
+}
+
+/// How many pieces ahead of the one handled [`each_piece`] scans, and prefetches the cache
+/// entries of: a text's pieces look up entries all over the piece caches, which in a process that
+/// counts many texts are mostly out of the CPU's caches, and each lookup would wait for memory
+/// alone.
+const AHEAD: usize = 16;
+
+/// Calls `on.piece` for every piece of `text`, in order. Pieces are scanned, and their cache
+/// entries prefetched, [`AHEAD`] pieces before `on` sees them, so that the waits for memory of
+/// that many lookups overlap.
 #[inline(always)]
 fn each_piece<'t>(
     mut pieces: impl Iterator<Item = &'t [u8]>,
     text: &'t str,
     caches: &mut PieceCaches,
-    mut f: impl FnMut(&mut PieceCaches, usize, usize, Key),
+    on: &mut impl OnPiece,
 ) {
     let bytes = text.as_bytes();
-    let look = |caches: &PieceCaches, piece: &[u8]| {
+    #[inline(always)]
+    fn look(caches: &PieceCaches, bytes: &[u8], piece: &[u8]) -> (usize, usize, Key) {
         let (start, len) = (offset(bytes, piece), piece.len());
         let key = caches.key(bytes, start, len);
         caches.prefetch(bytes, key);
         (start, len, key)
-    };
-    let Some(first) = pieces.next() else { return };
-    let mut current = look(caches, first);
-    // One call of `f`, so that it inlines here.
-    loop {
-        let next = pieces.next().map(|piece| look(caches, piece));
-        f(caches, current.0, current.1, current.2);
-        match next {
-            Some(next) => current = next,
-            None => return,
+    }
+    let mut ring = [(0, 0, Key::None); AHEAD];
+    let mut held = 0;
+    // A loop of its own rather than a zip of the ring with the pieces, which does not inline.
+    while held < AHEAD {
+        let Some(piece) = pieces.next() else { break };
+        ring[held] = look(caches, bytes, piece);
+        held += 1;
+    }
+    let mut head = 0;
+    // One call of `on`, so that it inlines here.
+    while held > 0 {
+        let (start, len, key) = ring[head];
+        match pieces.next() {
+            Some(piece) => ring[head] = look(caches, bytes, piece),
+            None => held -= 1,
         }
+        head = (head + 1) % AHEAD;
+        on.piece(caches, start, len, key);
+    }
+}
+
+/// [`OnPiece`] of [`Encoding::count`]: adds up the pieces' counts.
+struct Counting<'a, 'e, R> {
+    ranks: R,
+    help: Help<'e>,
+    ids: &'a mut Vec<Rank>,
+    bytes: &'a [u8],
+    total: usize,
+}
+
+impl<R: Ranks> OnPiece for Counting<'_, '_, R> {
+    #[inline(always)]
+    fn piece(&mut self, caches: &mut PieceCaches, start: usize, len: usize, key: Key) {
+        self.total += match caches.get(self.bytes, key) {
+            Some(c) => c.count(),
+            None => count_missed(&mut self.ranks, self.help, caches, self.ids, self.bytes, start, len, key),
+        };
+    }
+}
+
+/// [`OnPiece`] of [`Encoding::encode_ordinary_into`]: appends the pieces' ids.
+struct Listing<'a, 'e, R> {
+    ranks: R,
+    help: Help<'e>,
+    out: &'a mut Vec<Rank>,
+    bytes: &'a [u8],
+}
+
+impl<R: Ranks> OnPiece for Listing<'_, '_, R> {
+    #[inline(always)]
+    fn piece(&mut self, caches: &mut PieceCaches, start: usize, len: usize, key: Key) {
+        let (bytes, out) = (self.bytes, &mut *self.out);
+        let counted = match caches.get(bytes, key) {
+            Some(c) if c.extend(out) => return,
+            Some(_) => true,
+            None => false,
+        };
+        if !(counted && caches.extend_spilled(bytes, key, start, len, out)) {
+            encode_missed(&mut self.ranks, self.help, caches, out, bytes, start, len, key, counted);
+        }
+    }
+}
+
+/// Appends the ids of the piece `bytes[start..start + len]` (key `key`), whose ids the piece
+/// caches do not have (`counted`: they have its count), and keeps them.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn encode_missed(
+    ranks: &mut impl Ranks,
+    help: Help,
+    pieces: &mut PieceCaches,
+    out: &mut Vec<Rank>,
+    bytes: &[u8],
+    start: usize,
+    len: usize,
+    key: Key,
+    counted: bool,
+) {
+    let at = out.len();
+    bpe::encode_by(&mut *ranks, help, bytes, start, start + len, out);
+    if counted {
+        // The count is kept, the ids did not fit: they go a tier up.
+        pieces.insert_spilled(bytes, key, start, len, &out[at..]);
+    } else {
+        pieces.insert(bytes, key, start, len, &out[at..]);
     }
 }
 
@@ -90,8 +180,8 @@ fn each_piece<'t>(
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn count_missed(
-    enc: &Encoding,
     ranks: &mut impl Ranks,
+    help: Help,
     pieces: &mut PieceCaches,
     ids: &mut Vec<Rank>,
     bytes: &[u8],
@@ -99,7 +189,6 @@ fn count_missed(
     len: usize,
     key: Key,
 ) -> usize {
-    let help = enc.help();
     match key {
         // The tiers keep ids, which the next encode of the piece finds too.
         Key::Short(..) | Key::Longer(..) | Key::Long(..) => {
@@ -193,13 +282,13 @@ impl Encoding {
     /// [`each_piece`] over the pieces of `text` that tiktoken encodes (not the gaps a compiled
     /// pattern may leave).
     #[inline(always)]
-    fn each_piece(&self, text: &str, caches: &mut PieceCaches, f: impl FnMut(&mut PieceCaches, usize, usize, Key)) {
+    fn each_piece(&self, text: &str, caches: &mut PieceCaches, on: &mut impl OnPiece) {
         match &self.pretok {
-            Pretok::Family(family) => each_piece(family.pieces(text), text, caches, f),
+            Pretok::Family(family) => each_piece(family.pieces(text), text, caches, on),
             Pretok::Compiled(c) => {
-                each_piece(c.pieces(text).filter_map(|(p, kind)| (kind == Kind::Match).then_some(p)), text, caches, f)
+                each_piece(c.pieces(text).filter_map(|(p, kind)| (kind == Kind::Match).then_some(p)), text, caches, on)
             }
-            Pretok::Sequence(_) => each_piece(self.pretok.pieces(text).map(|(p, _)| p), text, caches, f),
+            Pretok::Sequence(_) => each_piece(self.pretok.pieces(text).map(|(p, _)| p), text, caches, on),
         }
     }
 
@@ -295,23 +384,10 @@ impl Encoding {
 
     /// [`Encoding::encode_ordinary_into`] under the rule of `ranks`.
     #[inline(always)]
-    fn encode_ordinary_by(&self, mut ranks: impl Ranks, text: &str, out: &mut Vec<Rank>) {
+    fn encode_ordinary_by(&self, ranks: impl Ranks, text: &str, out: &mut Vec<Rank>) {
         self.caches.scratch.with(|scratch| {
-            let bytes = text.as_bytes();
-            let Scratch { pieces, .. } = scratch;
-            self.each_piece(text, pieces, |pieces, start, len, key| {
-                let cached = pieces.get(bytes, key);
-                if cached.is_some_and(|c| c.extend(out) || pieces.extend_spilled(bytes, key, start, len, out)) {
-                    return;
-                }
-                let at = out.len();
-                bpe::encode_by(&mut ranks, self.help(), bytes, start, start + len, out);
-                match cached {
-                    None => pieces.insert(bytes, key, start, len, &out[at..]),
-                    // The count is kept, the ids did not fit: they go a tier up.
-                    Some(_) => pieces.insert_spilled(bytes, key, start, len, &out[at..]),
-                }
-            })
+            let mut on = Listing { ranks, help: self.help(), out, bytes: text.as_bytes() };
+            self.each_piece(text, &mut scratch.pieces, &mut on);
         })
     }
 
@@ -395,19 +471,12 @@ impl Encoding {
 
     /// [`Encoding::count`] under the rule of `ranks`.
     #[inline(always)]
-    fn count_by(&self, mut ranks: impl Ranks, text: &str) -> usize {
+    fn count_by(&self, ranks: impl Ranks, text: &str) -> usize {
         self.caches.scratch.with(|scratch| {
-            let bytes = text.as_bytes();
             let Scratch { pieces, ids } = scratch;
-            let mut total = 0;
-            // The hit stays small enough to inline into the scanner's loop; the rest is a call.
-            self.each_piece(text, pieces, |pieces, start, len, key| {
-                total += match pieces.get(bytes, key) {
-                    Some(c) => c.count(),
-                    None => count_missed(self, &mut ranks, pieces, ids, bytes, start, len, key),
-                };
-            });
-            total
+            let mut on = Counting { ranks, help: self.help(), ids, bytes: text.as_bytes(), total: 0 };
+            self.each_piece(text, pieces, &mut on);
+            on.total
         })
     }
 

@@ -51,7 +51,7 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
 
 /// The pattern's alternatives in order, over characters.
 #[inline(never)]
-fn full(t: &Text) -> Result<usize, NeedMore> {
+pub(super) fn full(t: &Text) -> Result<usize, NeedMore> {
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     if c0.cp == u32::from(b'\'') {
         if let Some(n) = contraction(t)? {

@@ -7,6 +7,7 @@
 //! streaming answer is right by construction whenever the one-shot answer is.
 
 mod ascii;
+mod bulk;
 mod cl100k;
 pub mod compiled;
 mod gpt2;
@@ -576,30 +577,81 @@ impl Family {
 
     /// The pieces of a complete text, in order.
     pub fn pieces(self, text: &str) -> Pieces<'_> {
-        Pieces { family: self, rest: text.as_bytes() }
+        let bytes = text.as_bytes();
+        // gpt2's pattern has no rules over masks (see `bulk.rs`).
+        let window = (self != Family::Gpt2).then(|| bulk::Window::new(bytes, 0, self));
+        Pieces { family: self, bytes, at: 0, window, ascii_before: true }
     }
 }
 
 /// Iterator over the pieces of a complete text.
 pub struct Pieces<'a> {
     family: Family,
-    rest: &'a [u8],
+    bytes: &'a [u8],
+    /// Where the next piece starts.
+    at: usize,
+    /// The classes of the bytes ahead, for the pieces that ASCII decides.
+    window: Option<bulk::Window>,
+    /// Whether the piece before started as ASCII (see [`bulk::starts_ascii`]).
+    ascii_before: bool,
 }
 
 impl<'a> Iterator for Pieces<'a> {
     type Item = &'a [u8];
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<&'a [u8]> {
-        if self.rest.is_empty() {
+        let (bytes, at) = (self.bytes, self.at);
+        if at >= bytes.len() {
             return None;
         }
-        // With end of input a scanner always answers, with at least one character.
-        let n = self.family.next_piece(self.rest, true).unwrap_or(self.rest.len()).max(1);
-        let (piece, rest) = self.rest.split_at(n.min(self.rest.len()));
-        self.rest = rest;
-        Some(piece)
+        let rest = &bytes[at..];
+        let n = match &mut self.window {
+            Some(window) if bulk::starts_ascii(rest) => {
+                // One ASCII piece among others (a space or a full stop in Thai or Russian) far
+                // from the masks at hand is not worth classifying 128 bytes for: the scanner's
+                // own passes over ASCII take it.
+                let near = self.ascii_before || window.holds(at);
+                self.ascii_before = true;
+                match near.then(|| window.piece(bytes, at)) {
+                    Some(Some(n)) => n,
+                    // What the masks leave the scanner's passes over ASCII leave too.
+                    Some(None) => scan_whole_past_ascii(self.family, rest),
+                    None => scan_whole(self.family, rest),
+                }
+            }
+            Some(_) => {
+                self.ascii_before = false;
+                scan_whole_past_ascii(self.family, rest)
+            }
+            None => scan_whole(self.family, rest),
+        };
+        self.at = at + n;
+        Some(&rest[..n])
     }
+}
+
+/// Length of the piece at the start of `rest`, the end of a complete text, as the scanner finds it.
+#[inline(never)]
+fn scan_whole(family: Family, rest: &[u8]) -> usize {
+    // With end of input a scanner always answers, with at least one character.
+    family.next_piece(rest, true).unwrap_or(rest.len()).clamp(1, rest.len())
+}
+
+/// [`scan_whole`] of a piece whose first or second byte is not ASCII (see
+/// [`bulk::starts_ascii`]), or that the masks left, in the cl100k or o200k family: their
+/// passes over ASCII bytes would leave it to the full scanner (nearly always), which it goes to
+/// at once.
+#[inline(never)]
+fn scan_whole_past_ascii(family: Family, rest: &[u8]) -> usize {
+    let text =
+        Text { bytes: rest, eof: true, open: false, touched: Cell::new(0), resume: Cell::new(Resume::default()) };
+    let found = match family {
+        Family::Cl100k => cl100k::full(&text),
+        Family::O200k => o200k::full(&text),
+        Family::Gpt2 => family.scan(&text),
+    };
+    found.unwrap_or(rest.len()).clamp(1, rest.len())
 }
 
 /// Whether `c` is `\r` or `\n`.

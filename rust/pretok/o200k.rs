@@ -60,7 +60,7 @@ pub(super) fn piece(t: &Text) -> Result<usize, NeedMore> {
 
 /// The pattern's alternatives in order, over characters.
 #[inline(never)]
-fn full(t: &Text) -> Result<usize, NeedMore> {
+pub(super) fn full(t: &Text) -> Result<usize, NeedMore> {
     let Some(c0) = t.peek(0)? else { return Ok(0) };
     let word_can_start = c0.is(LETTER | UPPERISH | LOWERISH) || is_prefix(c0);
     if word_can_start {
