@@ -53,7 +53,7 @@ const MAX_LEVELS: usize = 4;
 /// once a push.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Nested {
-    ends: [u32; MAX_LEVELS],
+    ends: [usize; MAX_LEVELS],
     levels: [compiled::Resume; MAX_LEVELS],
     as_if: [AsIf; MAX_LEVELS],
 }
@@ -70,8 +70,8 @@ impl Nested {
     /// The state for the text `len` bytes further on, after a piece of the last level.
     fn skip(&mut self, len: usize) {
         for ((end, resume), as_if) in self.ends.iter_mut().zip(&mut self.levels).zip(&mut self.as_if) {
-            if *end as usize > len {
-                *end -= len as u32;
+            if *end > len {
+                *end -= len;
                 *resume = compiled::Resume::default();
             } else {
                 *end = 0;
@@ -278,7 +278,7 @@ fn scan_nested(levels: &[Compiled], bytes: &[u8], eof: bool, nested: &mut Nested
     // The text the level splits, and whether it is all of the piece around it.
     let (mut text, mut complete) = (bytes.len(), eof);
     for (k, level) in levels.iter().enumerate() {
-        let known = nested.ends[k] as usize;
+        let known = nested.ends[k];
         if known > 0 {
             (text, complete) = (known.min(text), true);
             continue;
@@ -300,7 +300,7 @@ fn scan_nested(levels: &[Compiled], bytes: &[u8], eof: bool, nested: &mut Nested
             piece.len
         };
         let piece = piece.clamp(1, text);
-        nested.ends[k] = piece as u32;
+        nested.ends[k] = piece;
         (text, complete) = (piece, true);
     }
     (Piece { len: text, kind: Kind::Match }, complete)
@@ -311,7 +311,7 @@ fn scan_nested(levels: &[Compiled], bytes: &[u8], eof: bool, nested: &mut Nested
 fn as_if_ended(levels: &[Compiled], bytes: &[u8], nested: &mut Nested) -> Piece {
     let mut text = bytes.len();
     for (k, level) in levels.iter().enumerate() {
-        let known = nested.ends[k] as usize;
+        let known = nested.ends[k];
         text = if known > 0 { known.min(text) } else { nested.as_if_ended(level, k, bytes, text) };
     }
     Piece { len: text, kind: Kind::Match }
