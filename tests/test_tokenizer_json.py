@@ -491,6 +491,21 @@ def test_a_sequence_of_splits_streams_a_character_at_a_time(config: str) -> None
     assert counter.finish() == len(hf.encode(text, add_special_tokens=False).ids)
 
 
+@pytest.mark.parametrize("config", ["deepseek-file", "nested-trained"])
+def test_long_pieces_of_the_outer_splits_stream_exactly(config: str) -> None:
+    # A run of CJK is one open piece of the second Split for as long as it lasts: the levels
+    # inside it are read as the run grows, not again at each push.
+    enc, hf = STREAMED[config]()
+    for text in ["中文字符ひらカナ" * 3000, "1234567890" * 2000, "x" + " " * 20000 + "y", "a.b" * 5000]:
+        ids = hf.encode(text, add_special_tokens=False).ids
+        counter = streamtok.StreamCounter(enc)
+        for i, token in enumerate(ids):
+            counter.push_bytes(enc.decode_single_token_bytes(token))
+            if i % 997 == 0:
+                assert counter.count == len(hf.encode(so_far(enc.decode_bytes(ids[: i + 1])), add_special_tokens=False).ids)
+        assert counter.finish() == len(ids)
+
+
 def test_a_stream_of_a_tokenizer_json_encoding_pickles_and_copies() -> None:
     for enc, hf in [streamable(), streamable_with_added("deepseek")]:
         text = read("ru_coreutils.txt")[:3000] + " 12345 中文"

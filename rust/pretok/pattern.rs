@@ -46,24 +46,61 @@ const MAX_LEVELS: usize = 4;
 /// whether a match starts somewhere does not depend on where the scan began (patterns with
 /// look-behinds or anchors at the start are not compiled). So a stream, whose tail starts after
 /// its last final piece, may also scan it afresh: the state only saves work.
+///
+/// The levels inside an open match are not scanned for final pieces, but the piece as if the
+/// input ended needs them: `as_if` keeps each level's open scan of the text it would split
+/// then, so that a long open piece (a run of CJK in DeepSeek's second Split) is read once, not
+/// once a push.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Nested {
-    ends: [u32; MAX_LEVELS],
+    ends: [usize; MAX_LEVELS],
     levels: [compiled::Resume; MAX_LEVELS],
+    as_if: [AsIf; MAX_LEVELS],
+}
+
+/// An open scan of a level's piece as if the input ended: the state, and the length of the
+/// text it read (a scan goes on from it only over the same text grown).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct AsIf {
+    resume: compiled::Resume,
+    len: usize,
 }
 
 impl Nested {
     /// The state for the text `len` bytes further on, after a piece of the last level.
     fn skip(&mut self, len: usize) {
-        for (end, resume) in self.ends.iter_mut().zip(&mut self.levels) {
-            if *end as usize > len {
-                *end -= len as u32;
+        for ((end, resume), as_if) in self.ends.iter_mut().zip(&mut self.levels).zip(&mut self.as_if) {
+            if *end > len {
+                *end -= len;
                 *resume = compiled::Resume::default();
             } else {
                 *end = 0;
                 // The rest of an open gap is still one, as far as it was scanned.
                 *resume = resume.in_gap_after(len);
             }
+            *as_if = AsIf::default();
+        }
+    }
+
+    /// Level `k`'s piece of `bytes[..text]` as if the input ended there, going on from the
+    /// last such scan when the text only grew.
+    fn as_if_ended(&mut self, level: &Compiled, k: usize, bytes: &[u8], text: usize) -> usize {
+        let as_if = &mut self.as_if[k];
+        if text < as_if.len {
+            *as_if = AsIf::default();
+        }
+        as_if.len = text;
+        // An open scan answers as if the input ended.
+        level.scan_open(&bytes[..text], &mut as_if.resume).0.len.clamp(1, text)
+    }
+
+    /// The state to scan level `k`'s piece of `text` bytes with, complete: its open scan as
+    /// if the input ended, when one read this text or less, else its open scan.
+    fn complete(&self, k: usize, text: usize) -> compiled::Resume {
+        let as_if = &self.as_if[k];
+        match as_if.len > 0 && as_if.len <= text {
+            true => as_if.resume,
+            false => self.levels[k],
         }
     }
 }
@@ -250,15 +287,16 @@ fn scan_nested(levels: &[Compiled], bytes: &[u8], eof: bool, nested: &mut Nested
     // The text the level splits, and whether it is all of the piece around it.
     let (mut text, mut complete) = (bytes.len(), eof);
     for (k, level) in levels.iter().enumerate() {
-        let known = nested.ends[k] as usize;
+        let known = nested.ends[k];
         if known > 0 {
             (text, complete) = (known.min(text), true);
             continue;
         }
-        let resume = &mut nested.levels[k];
         let piece = if complete {
-            level.next_piece_resuming(&bytes[..text], true, resume).map_or(text, |p| p.len)
+            let mut resume = nested.complete(k, text);
+            level.next_piece_resuming(&bytes[..text], true, &mut resume).map_or(text, |p| p.len)
         } else {
+            let resume = &mut nested.levels[k];
             let (piece, is_final) = level.scan_open(&bytes[..text], resume);
             if !is_final {
                 let certain = resume.certain_gap().min(text);
@@ -271,7 +309,7 @@ fn scan_nested(levels: &[Compiled], bytes: &[u8], eof: bool, nested: &mut Nested
             piece.len
         };
         let piece = piece.clamp(1, text);
-        nested.ends[k] = piece as u32;
+        nested.ends[k] = piece;
         (text, complete) = (piece, true);
     }
     (Piece { len: text, kind: Kind::Match }, complete)
@@ -279,16 +317,11 @@ fn scan_nested(levels: &[Compiled], bytes: &[u8], eof: bool, nested: &mut Nested
 
 /// The first piece of `bytes` split by a sequence as if the input ended there, going on from
 /// what `nested` knows.
-fn as_if_ended(levels: &[Compiled], bytes: &[u8], nested: &Nested) -> Piece {
+fn as_if_ended(levels: &[Compiled], bytes: &[u8], nested: &mut Nested) -> Piece {
     let mut text = bytes.len();
     for (k, level) in levels.iter().enumerate() {
-        let known = nested.ends[k] as usize;
-        text = if known > 0 {
-            known.min(text)
-        } else {
-            let mut resume = nested.levels[k];
-            level.next_piece_resuming(&bytes[..text], true, &mut resume).map_or(text, |p| p.len.clamp(1, text))
-        };
+        let known = nested.ends[k];
+        text = if known > 0 { known.min(text) } else { nested.as_if_ended(level, k, bytes, text) };
     }
     Piece { len: text, kind: Kind::Match }
 }
@@ -393,16 +426,19 @@ mod tests {
         assert_eq!(o200k.next_piece(b"hello world").len, 5);
     }
 
-    /// DeepSeek V3's three Splits, and three where a piece inside an outer one starts at no
-    /// boundary of the outer level (digits by three then two, CJK runs by four then two).
+    /// DeepSeek V3's three Splits, three where a piece inside an outer one starts at no
+    /// boundary of the outer level (digits by three then two, CJK runs by three then two), and
+    /// two where an open outer piece ends earlier once text follows.
     fn sequences() -> Vec<Pretok> {
         let deepseek = [
             r"\p{N}{1,3}",
             r"[一-龥぀-ゟ゠-ヿ]+",
             r"[!-/:-@\[-`{-~][A-Za-z]+|[^\r\n\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
         ];
-        let nested = [r"\p{N}{1,3}", r"[一-龥]{1,4}", r"\p{N}{1,2}|[一-龥]{1,2}|\s+(?!\S)|\s+|[a-z]+"];
-        [&deepseek[..], &nested[..]]
+        let nested = [r"\p{N}{1,3}", r"[一-龥]{1,3}", r"\p{N}{1,2}|[一-龥]{1,2}|\s+(?!\S)|\s+|[a-z]+"];
+        // Outer pieces whose end as if the input ended moves back when text follows.
+        let shrinking = [r" ?[a-z1-9]+|\s+(?!\S)|\s+", r"[a-z]{1,2}|\s|\p{N}"];
+        [&deepseek[..], &nested[..], &shrinking[..]]
             .iter()
             .map(|ps| Pretok::Sequence(ps.iter().map(|p| Compiled::new(p).unwrap()).collect::<Vec<_>>().into()))
             .collect()
