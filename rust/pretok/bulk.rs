@@ -433,17 +433,7 @@ fn piece(
 mod tests {
     use super::*;
 
-    /// The pieces of `text` as the scanner alone finds them.
-    fn scanned(family: Family, text: &str) -> Vec<&str> {
-        let mut out = Vec::new();
-        let mut rest = text;
-        while !rest.is_empty() {
-            let n = family.next_piece(rest.as_bytes(), true).unwrap_or(rest.len());
-            out.push(&rest[..n]);
-            rest = &rest[n..];
-        }
-        out
-    }
+    use crate::pretok::tests::family_pieces as scanned;
 
     /// The pieces of `text` as [`Family::pieces`] finds them.
     fn pieces(family: Family, text: &str) -> Vec<&str> {

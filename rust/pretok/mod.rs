@@ -707,7 +707,7 @@ pub(crate) fn whitespace(t: &Text, newline_ends: bool, end_first: bool) -> std::
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// tiktoken 0.14's patterns, run by fancy-regex (the engine tiktoken uses) as the oracle.
@@ -768,7 +768,8 @@ mod tests {
         "<|endoftext|>",
     ];
 
-    fn family_pieces(family: Family, text: &str) -> Vec<&str> {
+    /// The pieces of `text` as the family's scanner alone finds them.
+    pub(crate) fn family_pieces(family: Family, text: &str) -> Vec<&str> {
         let mut out = Vec::new();
         let mut rest = text;
         while !rest.is_empty() {
