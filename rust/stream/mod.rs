@@ -341,7 +341,8 @@ impl Stream {
 
     /// After the tail went final with the tokens at hand: `delta` becomes the tail on its own,
     /// encoded alone in `open[slot]` when it has a shape, else by the general path (which then
-    /// reads only the delta).
+    /// reads only the delta). A call of its own: inlined into its two callers, the compiler left
+    /// the tail's copy and `set_one` out of line instead, which cost more.
     #[inline(never)]
     fn restart(&mut self, delta: &str, slot: usize, out: Option<&mut Vec<Rank>>) {
         let d = delta.as_bytes();
